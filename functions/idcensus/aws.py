@@ -1,0 +1,98 @@
+"""The one place boto3 clients are made: one botocore Config, assumed-role sessions, hooks."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import boto3
+from botocore.config import Config
+
+from idcensus.errors import AccountUnreachable, translate
+
+DEFAULT_REGION = "us-east-1"
+
+
+def botocore_config(max_attempts: int | None = None) -> Config:
+    attempts = max_attempts or int(os.environ.get("IDCENSUS_MAX_ATTEMPTS", "8"))
+    return Config(
+        retries={"mode": os.environ.get("IDCENSUS_RETRY_MODE", "standard"), "max_attempts": attempts},
+        connect_timeout=5,
+        read_timeout=60,
+        max_pool_connections=32,
+        user_agent_extra="idcensus",
+    )
+
+
+class CallCounter:
+    """Counts API calls by 'service.Operation' (each HTTP attempt counts once)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.calls: Counter[str] = Counter()
+
+    def __call__(self, model, **_kwargs) -> None:
+        key = f"{model.service_model.service_name}.{model.name}"
+        with self._lock:
+            self.calls[key] += 1
+
+    def total(self, prefix: str = "") -> int:
+        return sum(n for k, n in self.calls.items() if k.startswith(prefix))
+
+
+Hook = tuple[str, Callable]
+
+
+@dataclass
+class ClientFactory:
+    """Builds clients for one identity (the caller's, or an assumed role's).
+
+    `hooks` are botocore (event, handler) pairs registered on every client made: the
+    seam where tests count calls, inject faults or answer calls the emulator lacks.
+    """
+
+    session: boto3.Session = field(default_factory=boto3.Session)
+    region: str = DEFAULT_REGION
+    hooks: list[Hook] = field(default_factory=list)
+    counter: CallCounter = field(default_factory=CallCounter)
+    config: Config = field(default_factory=botocore_config)
+    account_id: str | None = None
+
+    def client(self, service: str):
+        client = self.session.client(service, region_name=self.region, config=self.config)
+        for event, handler in self.hooks:
+            client.meta.events.register_first(event, handler)
+        # Registered last with register_first, so it runs before any hook that answers a call.
+        client.meta.events.register_first("before-send", self._count)
+        return client
+
+    def _count(self, model=None, **kwargs):
+        # before-send fires per attempt, so retries are counted as the calls they are.
+        if model is not None:
+            self.counter(model)
+
+    def assume(self, role_arn: str, external_id: str | None, session_name: str = "idcensus") -> ClientFactory:
+        """A factory for the member account behind `role_arn`; raises AccountUnreachable."""
+        params = {"RoleArn": role_arn, "RoleSessionName": session_name, "DurationSeconds": 3600}
+        if external_id:
+            params["ExternalId"] = external_id
+        try:
+            creds = self.client("sts").assume_role(**params)["Credentials"]
+        except Exception as exc:  # noqa: BLE001 - translated, then re-raised as one type
+            raise AccountUnreachable(f"cannot assume {role_arn}: {translate(exc, 'sts:AssumeRole')}") from exc
+        session = boto3.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
+        return ClientFactory(
+            session=session,
+            region=self.region,
+            hooks=self.hooks,
+            counter=self.counter,
+            config=self.config,
+            account_id=role_arn.split(":")[4],
+        )

@@ -1,0 +1,162 @@
+"""One census run over many accounts: assume, collect, diff into DynamoDB, export to S3."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from idcensus.collect.account import AccountInfo, AccountResult, Outcomes, collect_account
+from idcensus.collect.documents import timestamp
+from idcensus.collect.registry import BY_NAME
+from idcensus.model.records import Account, make_record
+from idcensus.store.export import Exporter, FileEntry
+from idcensus.store.state import StateTable
+
+log = logging.getLogger("idcensus")
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def new_run_id() -> str:
+    # Sorts by time; the suffix keeps two runs in one second apart.
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+def to_records(result: AccountResult, run_id: str, collected_at: str) -> list[dict[str, Any]]:
+    account_id = result.account.account_id
+
+    def rec(type_, id_, data):
+        return make_record(type_, id_, account_id, data, run_id=run_id, collected_at=collected_at)
+
+    records = [rec("aws.account", f"arn:aws:organizations:::account/{account_id}", result.account)]
+    if result.root is not None:
+        records.append(rec("iam.root_user", result.root.arn, result.root))
+    records += [rec("iam.user", u.arn, u) for u in result.users]
+    records += [rec("iam.group", g.arn, g) for g in result.groups]
+    records += [rec("iam.role", r.arn, r) for r in result.roles]
+    records += [rec("iam.policy", p.arn, p) for p in result.policies]
+    return records
+
+
+def authoritative_types(result: AccountResult) -> set[str]:
+    """Record types this run saw completely, so an absence there means deleted."""
+    types = {"aws.account"}
+    for name, outcome in result.account.collection.capabilities.items():
+        if outcome == "ok" and name in BY_NAME:
+            types.update(BY_NAME[name].covers)
+    return types
+
+
+@dataclass
+class AccountOutcome:
+    account_id: str
+    status: str
+    capabilities: dict[str, str]
+    error: str | None
+    records: int
+    changes: dict[str, int]
+    items_written: int
+    seconds: float
+    files: list[FileEntry] = field(default_factory=list)
+
+    def manifest_entry(self) -> dict[str, Any]:
+        return {"account_id": self.account_id, "status": self.status, "capabilities": self.capabilities,
+                "error": self.error}
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    previous_run_id: str | None
+    manifest_key: str
+    accounts: list[AccountOutcome]
+    manifest: dict[str, Any]
+
+    @property
+    def all_ok(self) -> bool:
+        return all(a.status == "ok" for a in self.accounts)
+
+    @property
+    def items_written(self) -> int:
+        return sum(a.items_written for a in self.accounts)
+
+
+def collect_one(
+    factory, info: AccountInfo, *, role_name: str, external_id: str | None, run_id: str,
+    state: StateTable, exporter: Exporter, max_workers: int = 8,
+) -> AccountOutcome:
+    """Collect, store and export one account. Never raises for the account's own faults."""
+    started = datetime.now(UTC)
+    collected_at = now_iso()
+    try:
+        member = factory.assume(f"arn:aws:iam::{info.account_id}:role/{role_name}", external_id, f"idcensus-{run_id}")
+        result = collect_account(member, info, max_workers=max_workers)
+    except Exception as exc:  # noqa: BLE001 - one broken account never stops the others
+        log.warning("account %s failed: %s", info.account_id, exc)
+        result = AccountResult(account=failed_account(info, f"{type(exc).__name__}: {exc}"))
+    records = to_records(result, run_id, collected_at)
+    diff = state.apply(
+        info.account_id,
+        records,
+        authoritative=authoritative_types(result),
+        keep=set(result.account.collection.skipped_principals),
+        now=collected_at,
+    )
+    files = exporter.write_account(run_id, info.account_id, records, diff.changes)
+    counts: dict[str, int] = {}
+    for change in diff.changes:
+        counts[change["change"]] = counts.get(change["change"], 0) + 1
+    col = result.account.collection
+    return AccountOutcome(
+        account_id=info.account_id, status=col.status, capabilities=col.capabilities, error=col.error,
+        records=len(records), changes=counts, items_written=diff.items_written,
+        seconds=(datetime.now(UTC) - started).total_seconds(), files=files,
+    )
+
+
+def failed_account(info: AccountInfo, error: str) -> Account:
+    return Account(
+        account_id=info.account_id, name=info.name, email=info.email, status=info.status,
+        organization_id=info.organization_id, ou_path=info.ou_path, joined_at=timestamp(info.joined_at),
+        collection=Outcomes().collection(error=error),
+    )
+
+
+def run_census(
+    factory, accounts: list[AccountInfo], *, role_name: str, external_id: str | None,
+    state: StateTable, exporter: Exporter, account_workers: int = 4, principal_workers: int = 8,
+    on_account: Callable[[AccountOutcome], None] | None = None,
+) -> RunSummary:
+    run_id = new_run_id()
+    started_at = now_iso()
+    previous = exporter.latest()
+    outcomes: list[AccountOutcome] = []
+    with ThreadPoolExecutor(max_workers=account_workers) as pool:
+        futures = [
+            pool.submit(collect_one, factory, info, role_name=role_name, external_id=external_id, run_id=run_id,
+                        state=state, exporter=exporter, max_workers=principal_workers)
+            for info in accounts
+        ]
+        for future in as_completed(futures):
+            outcome = future.result()
+            outcomes.append(outcome)
+            if on_account:
+                on_account(outcome)
+    outcomes.sort(key=lambda o: o.account_id)
+    manifest = exporter.publish(
+        run_id=run_id,
+        previous_run_id=previous["run_id"] if previous else None,
+        started_at=started_at,
+        finished_at=now_iso(),
+        files=[f for o in outcomes for f in o.files],
+        accounts=[o.manifest_entry() for o in outcomes],
+    )
+    return RunSummary(run_id, manifest["previous_run_id"], f"{exporter.run_prefix(run_id)}manifest.json",
+                      outcomes, manifest)

@@ -1,0 +1,1 @@
+"""Collectors: get_* (paginate, raise) -> transform_* (pure) per source, plus the registry."""

@@ -1,0 +1,243 @@
+"""Collect one account: run each capability, record its outcome, assemble the records."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from idcensus.collect import credentials as cred
+from idcensus.collect import iam as iamc
+from idcensus.collect.documents import latest, timestamp
+from idcensus.errors import CapabilityDenied, IdcensusError, PrincipalGone, translate
+from idcensus.model.records import Account, Collection, Mfa, Password, ServiceCredential, User
+
+log = logging.getLogger("idcensus")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """What the organization says about an account (only account_id when it could not say)."""
+
+    account_id: str
+    name: str | None = None
+    email: str | None = None
+    status: str | None = None
+    organization_id: str | None = None
+    ou_path: str | None = None
+    joined_at: Any = None
+
+
+@dataclass
+class Outcomes:
+    capabilities: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+    def run(self, name: str, fn: Callable[[], T]) -> T | None:
+        """Run one capability; denied or failed is recorded, never mistaken for 'no data'."""
+        try:
+            value = fn()
+        except Exception as exc:  # noqa: BLE001 - every failure becomes an outcome
+            err = exc if isinstance(exc, IdcensusError) else translate(exc, name)
+            self.capabilities[name] = "denied" if isinstance(err, CapabilityDenied) else "failed"
+            self.errors[name] = str(err)
+            log.warning("capability %s %s: %s", name, self.capabilities[name], err)
+            return None
+        self.capabilities[name] = "ok"
+        return value
+
+    def collection(self, error: str | None = None) -> Collection:
+        values = set(self.capabilities.values())
+        if error or not values or values == {"failed"}:
+            status = "failed"
+        elif values == {"denied"}:
+            status = "denied"
+        elif values <= {"ok", "skipped"}:
+            status = "ok"
+        else:
+            status = "partial"
+        return Collection(
+            status=status,
+            capabilities=dict(sorted(self.capabilities.items())),
+            error=error,
+            errors=dict(sorted(self.errors.items())),
+            skipped_principals=sorted(self.skipped),
+        )
+
+
+@dataclass
+class AccountResult:
+    account: Account
+    groups: list = field(default_factory=list)
+    roles: list = field(default_factory=list)
+    policies: list = field(default_factory=list)
+    users: list = field(default_factory=list)
+    root: Any = None
+
+    def ok(self, capability: str) -> bool:
+        return self.account.collection.capabilities.get(capability) == "ok"
+
+
+def collect_account(factory, info: AccountInfo, *, max_workers: int = 8) -> AccountResult:
+    iam = factory.client("iam")
+    out = Outcomes()
+    details = out.run("iam.authorization_details", lambda: iamc.get_authorization_details(iam))
+    report_csv = out.run("iam.credential_report", lambda: cred.get_credential_report(iam))
+    rows = cred.parse_credential_report(report_csv) if report_csv is not None else None
+    virtual = out.run("iam.mfa_devices", lambda: cred.list_virtual_mfa_devices(iam))
+    services = out.run("iam.service_credentials", lambda: cred.list_service_specific_credentials(iam))
+    summary = out.run("iam.account_summary", lambda: _summary(iam))
+
+    users = details.users if details else []
+    if details is None:
+        # Without the principal list there is nobody to ask about keys or devices.
+        out.capabilities.update({"iam.access_keys": "skipped"})
+    keys = _per_user_keys(iam, users, rows, out, max_workers)
+    extra_mfa = _per_user_mfa(iam, users, rows, virtual, out, max_workers)
+
+    account = Account(
+        account_id=info.account_id,
+        name=info.name,
+        email=info.email,
+        status=info.status,
+        organization_id=info.organization_id,
+        ou_path=info.ou_path,
+        joined_at=timestamp(info.joined_at),
+        alias=(summary or {}).get("alias"),
+        summary=(summary or {}).get("counters", {}),
+        collection=out.collection(),
+    )
+    result = AccountResult(account=account)
+    if rows is not None and (root := cred.root_row(rows)):
+        result.root = cred.transform_root(root)
+    if details is None:
+        return result
+    skipped = set(out.skipped)
+    details.users = [u for u in details.users if u["Arn"] not in skipped]
+    result.groups = iamc.transform_groups(details)
+    result.roles = iamc.transform_roles(details)
+    result.policies = iamc.transform_policies(details)
+    arns = iamc.group_arns(details)
+    for u in details.users:
+        result.users.append(
+            _user(u, arns, rows, keys, virtual, extra_mfa, services, out.capabilities)
+        )
+    return result
+
+
+def _summary(iam) -> dict[str, Any]:
+    aliases = [a for page in iam.get_paginator("list_account_aliases").paginate() for a in page["AccountAliases"]]
+    counters = iam.get_account_summary()["SummaryMap"]
+    return {"alias": aliases[0] if aliases else None, "counters": dict(sorted(counters.items()))}
+
+
+def _per_user(iam, users, out: Outcomes, capability: str, fn, max_workers: int) -> dict[str, Any] | None:
+    """Run fn(iam, user_name) for each user with bounded concurrency.
+
+    A user deleted mid-run is skipped and recorded; a denied call denies the capability.
+    """
+    if not users:
+        out.capabilities.setdefault(capability, "ok")
+        return {} if out.capabilities[capability] == "ok" else None
+
+    def one(user):
+        try:
+            return user["Arn"], fn(iam, user["UserName"])
+        except Exception as exc:  # noqa: BLE001
+            return user["Arn"], translate(exc, f"{capability} {user['UserName']}")
+
+    results: dict[str, Any] = {}
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        for arn, value in pool.map(one, users):
+            if isinstance(value, PrincipalGone):
+                out.skipped.append(arn)
+            elif isinstance(value, IdcensusError):
+                out.capabilities[capability] = "denied" if isinstance(value, CapabilityDenied) else "failed"
+                out.errors[capability] = str(value)
+            else:
+                results[arn] = value
+    if out.capabilities.get(capability, "ok") != "ok":
+        return None
+    out.capabilities[capability] = "ok"
+    return results
+
+
+def _per_user_keys(iam, users, rows, out: Outcomes, max_workers: int):
+    # Only users the report shows holding a key; everyone when the report is missing.
+    holders = [u for u in users if rows is None or cred.report_holds_keys(rows.get(u["Arn"], {}))]
+    return _per_user(iam, holders, out, "iam.access_keys", cred.list_access_keys, max_workers)
+
+
+def _per_user_mfa(iam, users, rows, virtual, out: Outcomes, max_workers: int):
+    # Only MFA the virtual listing does not explain (hardware, U2F); everyone when neither bulk source answered.
+    def needs(u):
+        if rows is None:
+            return virtual is None
+        return cred.flag(rows.get(u["Arn"], {}).get("mfa_active")) and u["Arn"] not in (virtual or {})
+
+    pending = [u for u in users if needs(u)]
+    if not pending:
+        return {}
+    found = _per_user(iam, pending, out, "iam.mfa_devices.per_user", cred.list_mfa_devices, max_workers)
+    # Folded into the one MFA capability so the outcome table stays per permission.
+    outcome = out.capabilities.pop("iam.mfa_devices.per_user")
+    if outcome != "ok":
+        out.capabilities["iam.mfa_devices"] = outcome
+        out.errors["iam.mfa_devices"] = out.errors.pop("iam.mfa_devices.per_user", "")
+    return found
+
+
+def _user(u, group_arns, rows, keys, virtual, extra_mfa, services, capabilities) -> User:
+    arn = u["Arn"]
+    row = rows.get(arn) if rows is not None else None
+    password = None
+    if row is not None:
+        password = Password(
+            enabled=bool(cred.flag(row.get("password_enabled"))),
+            last_used_at=timestamp(row.get("password_last_used")),
+            last_changed_at=timestamp(row.get("password_last_changed")),
+            next_rotation_at=timestamp(row.get("password_next_rotation")),
+        )
+    mfa = None
+    if capabilities.get("iam.mfa_devices") == "ok" or row is not None:
+        devices = ([virtual[arn]] if virtual and arn in virtual else []) + list((extra_mfa or {}).get(arn, []))
+        enabled = bool(devices) or bool(row is not None and cred.flag(row.get("mfa_active")))
+        mfa = Mfa(enabled=enabled, devices=devices)
+    listed = (keys or {}).get(arn, []) if keys is not None else None
+    access_keys = cred.merge_keys(listed, row) if (keys is not None or row is not None) else None
+    service_creds = None
+    if services is not None:
+        service_creds = [
+            ServiceCredential(
+                id=c["ServiceSpecificCredentialId"],
+                service_name=c["ServiceName"],
+                service_user_name=c.get("ServiceUserName"),
+                status=c["Status"],
+                created_at=timestamp(c.get("CreateDate")),
+            )
+            for c in services.get(u["UserName"], [])
+        ]
+    last_activity = latest(
+        password.last_used_at if password else None, *[k.last_used_at for k in access_keys or []]
+    )
+    return User(
+        name=u["UserName"],
+        arn=arn,
+        user_id=u["UserId"],
+        path=u.get("Path", "/"),
+        created_at=timestamp(u.get("CreateDate")),
+        tags=iamc.tags(u.get("Tags")),
+        groups=sorted(group_arns.get(g, g) for g in u.get("GroupList", [])),
+        attached_policies=iamc.attached(u.get("AttachedManagedPolicies")),
+        inline_policies=iamc.inline_policies(u.get("UserPolicyList")),
+        permissions_boundary=iamc.boundary(u),
+        password=password,
+        mfa=mfa,
+        access_keys=access_keys,
+        service_credentials=service_creds,
+        last_activity_at=last_activity,
+    )

@@ -1,0 +1,127 @@
+"""IAM principals and policies from GetAccountAuthorizationDetails, the bulk backbone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from idcensus.collect.documents import policy_document, tags, timestamp
+from idcensus.model.records import Group, InlinePolicy, ManagedPolicy, Role
+
+GAAD_FILTERS = ["User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy"]
+
+
+@dataclass
+class AuthorizationDetails:
+    users: list[dict[str, Any]] = field(default_factory=list)
+    groups: list[dict[str, Any]] = field(default_factory=list)
+    roles: list[dict[str, Any]] = field(default_factory=list)
+    policies: list[dict[str, Any]] = field(default_factory=list)
+
+
+def get_authorization_details(iam) -> AuthorizationDetails:
+    details = AuthorizationDetails()
+    for page in iam.get_paginator("get_account_authorization_details").paginate(Filter=GAAD_FILTERS):
+        details.users += page.get("UserDetailList", [])
+        details.groups += page.get("GroupDetailList", [])
+        details.roles += page.get("RoleDetailList", [])
+        details.policies += page.get("Policies", [])
+    return details
+
+
+def inline_policies(items: list[dict[str, Any]] | None) -> list[InlinePolicy]:
+    return [InlinePolicy(name=p["PolicyName"], document=policy_document(p["PolicyDocument"])) for p in items or []]
+
+
+def attached(items: list[dict[str, Any]] | None) -> list[str]:
+    return sorted(p["PolicyArn"] for p in items or [])
+
+
+def boundary(item: dict[str, Any]) -> str | None:
+    return (item.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+
+
+def group_arns(details: AuthorizationDetails) -> dict[str, str]:
+    return {g["GroupName"]: g["Arn"] for g in details.groups}
+
+
+def transform_groups(details: AuthorizationDetails) -> list[Group]:
+    members: dict[str, list[str]] = {g["GroupName"]: [] for g in details.groups}
+    for user in details.users:
+        for name in user.get("GroupList", []):
+            members.setdefault(name, []).append(user["Arn"])
+    return [
+        Group(
+            name=g["GroupName"],
+            arn=g["Arn"],
+            group_id=g["GroupId"],
+            path=g.get("Path", "/"),
+            created_at=timestamp(g.get("CreateDate")),
+            attached_policies=attached(g.get("AttachedManagedPolicies")),
+            inline_policies=inline_policies(g.get("GroupPolicyList")),
+            members=sorted(members[g["GroupName"]]),
+        )
+        for g in details.groups
+    ]
+
+
+def transform_roles(details: AuthorizationDetails) -> list[Role]:
+    roles = []
+    for r in details.roles:
+        last_used = r.get("RoleLastUsed") or {}
+        roles.append(
+            Role(
+                name=r["RoleName"],
+                arn=r["Arn"],
+                role_id=r["RoleId"],
+                path=r.get("Path", "/"),
+                created_at=timestamp(r.get("CreateDate")),
+                tags=tags(r.get("Tags")),
+                trust_policy=policy_document(r["AssumeRolePolicyDocument"]),
+                attached_policies=attached(r.get("AttachedManagedPolicies")),
+                inline_policies=inline_policies(r.get("RolePolicyList")),
+                permissions_boundary=boundary(r),
+                instance_profiles=sorted(p["Arn"] for p in r.get("InstanceProfileList", [])),
+                max_session_duration=r.get("MaxSessionDuration"),
+                last_used_at=timestamp(last_used.get("LastUsedDate")),
+                last_used_region=last_used.get("Region"),
+                service_linked=r.get("Path", "").startswith("/aws-service-role/"),
+            )
+        )
+    return roles
+
+
+def is_aws_managed(arn: str) -> bool:
+    return ":iam::aws:policy/" in arn
+
+
+def transform_policies(details: AuthorizationDetails) -> list[ManagedPolicy]:
+    """Every customer-managed policy, and the AWS-managed ones something is attached to."""
+    referenced = {
+        arn
+        for principal in details.users + details.groups + details.roles
+        for arn in attached(principal.get("AttachedManagedPolicies"))
+    }
+    policies = []
+    for p in details.policies:
+        arn = p["Arn"]
+        aws_managed = is_aws_managed(arn)
+        if aws_managed and not (p.get("AttachmentCount") or arn in referenced):
+            continue
+        default = p.get("DefaultVersionId")
+        versions = p.get("PolicyVersionList", [])
+        chosen = next((v for v in versions if v.get("IsDefaultVersion") or v.get("VersionId") == default), None)
+        policies.append(
+            ManagedPolicy(
+                arn=arn,
+                # GAAD may omit PolicyName; the ARN always ends with it.
+                name=p.get("PolicyName") or arn.rsplit("/", 1)[-1],
+                aws_managed=aws_managed,
+                default_version_id=default,
+                document=policy_document(chosen["Document"]) if chosen else None,
+                attachment_count=p.get("AttachmentCount"),
+                created_at=timestamp(p.get("CreateDate")),
+                updated_at=timestamp(p.get("UpdateDate")),
+            )
+        )
+    return policies

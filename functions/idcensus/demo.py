@@ -1,0 +1,167 @@
+"""`idcensus demo`: the whole job on an embedded emulator, shown as a vendor would see it."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from argparse import Namespace
+from collections import Counter
+from pathlib import Path
+
+import boto3
+from rich.console import Console
+from rich.table import Table
+
+from idcensus.emulator import moto_server
+from idcensus.seed import EXTERNAL_ID, READ_ROLE, seed_organization
+from idcensus.store.export import decode_lines
+
+TABLE, BUCKET, PREFIX = "idcensus-demo", "idcensus-demo-exports", "idcensus/v1/"
+
+
+def run_demo(out: str) -> int:
+    from idcensus.cli import print_summary, run_collect
+
+    console = Console()
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")  # AWS-managed policies exist
+    started = time.monotonic()
+    with moto_server() as endpoint:
+        os.environ["IDCENSUS_EMULATOR"] = "1"
+        console.rule(f"[bold]idcensus demo[/] - embedded AWS emulator at {endpoint}")
+        org = seed_organization()
+        console.print(f"seeded an organization: {', '.join(f'{n}={a}' for n, a in org.accounts.items())}")
+        args = Namespace(accounts=None, role_name=READ_ROLE, external_id=EXTERNAL_ID, table=TABLE, bucket=BUCKET,
+                         prefix=PREFIX, region="us-east-1", create_storage=True, account_workers=4, json=False)
+        console.rule("run 1: first collection")
+        first = run_collect(args)
+        print_summary(first)
+
+        prod = org.accounts["prod"]
+        console.rule(f"between runs: user 'bob' is deleted in account {prod} (prod)")
+        delete_user(org, prod, "bob")
+        console.rule("run 2: collection after the deletion")
+        second = run_collect(args)
+        print_summary(second)
+
+        s3 = boto3.client("s3")
+        manifest = json.loads(s3.get_object(Bucket=BUCKET, Key=second.manifest_key)["Body"].read())
+        folder = download(s3, Path(out))
+        show_counts(console, manifest)
+        show_manifest(console, manifest)
+        show_notable(console, s3, manifest)
+        show_changes(console, s3, manifest)
+        console.print(f"\nexported files copied to [bold]{folder.resolve()}[/] "
+                      f"(latest.json -> {second.manifest_key})")
+    console.print(f"demo finished in {time.monotonic() - started:.1f}s")
+    return 0
+
+
+def delete_user(org, account_id: str, name: str) -> None:
+    from idcensus.seed import member_session
+
+    iam = member_session(account_id, org.management_id).client("iam")
+    iam.delete_login_profile(UserName=name)
+    for g in iam.list_groups_for_user(UserName=name)["Groups"]:
+        iam.remove_user_from_group(GroupName=g["GroupName"], UserName=name)
+    for p in iam.list_user_policies(UserName=name)["PolicyNames"]:
+        iam.delete_user_policy(UserName=name, PolicyName=p)
+    iam.delete_user(UserName=name)
+
+
+def download(s3, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=PREFIX):
+        for obj in page.get("Contents", []):
+            target = folder / obj["Key"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(s3.get_object(Bucket=BUCKET, Key=obj["Key"])["Body"].read())
+    return folder
+
+
+def read_files(s3, manifest, kind: str, type_: str | None = None) -> list[dict]:
+    records = []
+    for f in manifest["files"]:
+        if f["kind"] == kind and (type_ is None or f["type"] == type_):
+            records += decode_lines(s3.get_object(Bucket=BUCKET, Key=f["key"])["Body"].read())
+    return records
+
+
+def show_counts(console: Console, manifest: dict) -> None:
+    counts: Counter = Counter()
+    for f in manifest["files"]:
+        if f["kind"] == "snapshot":
+            counts[(f["type"], f["account_id"])] += f["records"]
+    types = sorted({t for t, _ in counts})
+    accounts = sorted({a for _, a in counts})
+    table = Table(title="records in the latest snapshot, by type and account")
+    table.add_column("type")
+    for a in accounts:
+        table.add_column(a, justify="right")
+    for t in types:
+        table.add_row(t, *(str(counts[(t, a)]) for a in accounts))
+    console.print(table)
+
+
+def show_manifest(console: Console, manifest: dict) -> None:
+    short = {k: v for k, v in manifest.items() if k != "files"}
+    short["files"] = f"{len(manifest['files'])} files, e.g. {manifest['files'][0]}"
+    console.rule("manifest.json (files abbreviated)")
+    console.print_json(json.dumps(short))
+
+
+def show_notable(console: Console, s3, manifest: dict) -> None:
+    table = Table(title="notable identities")
+    table.add_column("identity")
+    table.add_column("why")
+    for u in read_files(s3, manifest, "snapshot", "iam.user"):
+        d = u["data"]
+        if d["password"] and d["password"]["enabled"] and not (d["mfa"] and d["mfa"]["enabled"]):
+            table.add_row(d["arn"], "console password without MFA")
+        for k in d["access_keys"] or []:
+            if k["status"] == "Inactive":
+                table.add_row(d["arn"], f"inactive access key {k['id']} kept")
+            elif k["last_used_at"] is None:
+                table.add_row(d["arn"], f"active access key {k['id']} never used")
+        if "arn:aws:iam::aws:policy/AdministratorAccess" in _effective(d, manifest, s3):
+            table.add_row(d["arn"], "administrator (through a group or directly)")
+    orgs = {a["account_id"] for a in manifest["accounts"]}
+    for r in read_files(s3, manifest, "snapshot", "iam.role"):
+        for principal in _trusted_accounts(r["data"]["trust_policy"]):
+            if principal not in orgs and principal != r["account_id"]:
+                table.add_row(r["id"], f"trusted by account {principal}, outside the organization")
+    for r in read_files(s3, manifest, "snapshot", "iam.root_user"):
+        if not r["data"]["mfa_enabled"]:
+            table.add_row(r["id"], "root user without MFA")
+    console.print(table)
+
+
+_groups_cache: dict = {}
+
+
+def _effective(user: dict, manifest: dict, s3) -> set[str]:
+    if not _groups_cache:
+        for g in read_files(s3, manifest, "snapshot", "iam.group"):
+            _groups_cache[g["id"]] = set(g["data"]["attached_policies"])
+    policies = set(user["attached_policies"])
+    for g in user["groups"]:
+        policies |= _groups_cache.get(g, set())
+    return policies
+
+
+def _trusted_accounts(trust_policy: dict) -> set[str]:
+    accounts = set()
+    for st in trust_policy.get("Statement", []):
+        aws = (st.get("Principal") or {}).get("AWS", []) if isinstance(st.get("Principal"), dict) else []
+        for p in [aws] if isinstance(aws, str) else aws:
+            accounts.add(p.split(":")[4] if p.startswith("arn:") else p)
+    return accounts
+
+
+def show_changes(console: Console, s3, manifest: dict) -> None:
+    table = Table(title=f"changes of run {manifest['run_id']} against {manifest['previous_run_id']}")
+    for col in ("change", "type", "id"):
+        table.add_column(col)
+    for c in sorted(read_files(s3, manifest, "changes"), key=lambda c: (c["change"], c["type"], c["id"])):
+        table.add_row(c["change"], c["type"], c["id"])
+    console.print(table)

@@ -1,0 +1,145 @@
+"""S3 snapshot exports: gzip JSON Lines parts, then the manifest, then latest.json.
+
+Layout under the prefix (default idcensus/v1/):
+  runs/<run_id>/snapshot/type=<type>/account=<id>/part-00000.jsonl.gz
+  runs/<run_id>/changes/type=<type>/account=<id>/part-00000.jsonl.gz
+  runs/<run_id>/manifest.json      written after every part
+  latest.json                      {"run_id", "manifest_key"} of the newest complete run
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from idcensus.errors import error_code
+from idcensus.model.records import SCHEMA_VERSION
+
+DEFAULT_PREFIX = "idcensus/v1/"
+PART_RECORDS = 50_000
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    key: str
+    kind: str  # snapshot | changes
+    type: str
+    account_id: str
+    records: int
+    bytes: int
+    sha256: str
+
+
+def normalize_prefix(prefix: str) -> str:
+    prefix = prefix.strip("/")
+    return f"{prefix}/" if prefix else ""
+
+
+def encode_lines(records: list[dict[str, Any]]) -> bytes:
+    text = "".join(json.dumps(r, sort_keys=True, separators=(",", ":")) + "\n" for r in records)
+    # mtime=0: the same records give the same bytes, so checksums are reproducible.
+    return gzip.compress(text.encode("utf-8"), mtime=0)
+
+
+def decode_lines(blob: bytes) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in gzip.decompress(blob).decode("utf-8").splitlines() if line]
+
+
+@dataclass
+class Exporter:
+    s3: Any  # boto3 S3 client
+    bucket: str
+    prefix: str = DEFAULT_PREFIX
+
+    def __post_init__(self) -> None:
+        self.prefix = normalize_prefix(self.prefix)
+
+    def run_prefix(self, run_id: str) -> str:
+        return f"{self.prefix}runs/{run_id}/"
+
+    def write_account(
+        self, run_id: str, account_id: str, records: Iterable[dict[str, Any]], changes: Iterable[dict[str, Any]]
+    ) -> list[FileEntry]:
+        files = []
+        for kind, items in (("snapshot", records), ("changes", changes)):
+            by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for item in items:
+                by_type[item["type"]].append(item)
+            for type_, group in sorted(by_type.items()):
+                for n, start in enumerate(range(0, len(group), PART_RECORDS)):
+                    files.append(self._put_part(run_id, kind, type_, account_id, n, group[start : start + PART_RECORDS]))
+        return files
+
+    def _put_part(self, run_id, kind, type_, account_id, n, records) -> FileEntry:
+        key = f"{self.run_prefix(run_id)}{kind}/type={type_}/account={account_id}/part-{n:05d}.jsonl.gz"
+        body = encode_lines(records)
+        digest = hashlib.sha256(body).hexdigest()
+        self.s3.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=body,
+            ContentType="application/x-ndjson",
+            ContentEncoding="gzip",
+            ChecksumAlgorithm="SHA256",
+            Metadata={"sha256": digest, "records": str(len(records)), "kind": kind, "type": type_, "account": account_id},
+        )
+        return FileEntry(key, kind, type_, account_id, len(records), len(body), digest)
+
+    def latest(self) -> dict[str, Any] | None:
+        try:
+            body = self.s3.get_object(Bucket=self.bucket, Key=f"{self.prefix}latest.json")["Body"].read()
+        except ClientError as exc:
+            if error_code(exc) in {"NoSuchKey", "404"}:
+                return None
+            raise
+        return json.loads(body)
+
+    def publish(
+        self,
+        *,
+        run_id: str,
+        previous_run_id: str | None,
+        started_at: str,
+        finished_at: str,
+        files: list[FileEntry],
+        accounts: list[dict[str, Any]],
+    ) -> dict[str, Any]:
+        """Write the manifest (after every part exists), then point latest.json at it."""
+        manifest_key = f"{self.run_prefix(run_id)}manifest.json"
+        manifest = {
+            "schema_version": SCHEMA_VERSION,
+            "run_id": run_id,
+            "previous_run_id": previous_run_id,
+            "started_at": started_at,
+            "finished_at": finished_at,
+            "prefix": self.prefix,
+            "files": [asdict(f) for f in sorted(files, key=lambda f: f.key)],
+            "accounts": sorted(accounts, key=lambda a: a["account_id"]),
+            "totals": _totals(files),
+        }
+        self._put_json(manifest_key, manifest)
+        self._put_json(f"{self.prefix}latest.json", {"run_id": run_id, "manifest_key": manifest_key})
+        return manifest
+
+    def _put_json(self, key: str, value: dict[str, Any]) -> None:
+        self.s3.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=json.dumps(value, indent=2, sort_keys=True).encode(),
+            ContentType="application/json",
+        )
+
+
+def _totals(files: list[FileEntry]) -> dict[str, dict[str, int]]:
+    totals: dict[str, dict[str, int]] = {}
+    for f in files:
+        bucket = totals.setdefault(f.kind, {})
+        bucket[f.type] = bucket.get(f.type, 0) + f.records
+    return totals

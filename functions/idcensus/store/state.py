@@ -1,0 +1,133 @@
+"""Current state in one DynamoDB table.
+
+Key design: pk = "ACCOUNT#<account_id>", sk = "<type>#<id>". One Query reads an account's
+state for the diff; an ARN names its account, so the activity stream can GetItem a principal
+directly. Items carry the record's content hash, so an unchanged re-run writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+
+from idcensus.model.records import content_hash
+
+
+def pk(account_id: str) -> str:
+    return f"ACCOUNT#{account_id}"
+
+
+def sk(record: dict[str, Any]) -> str:
+    return f"{record['type']}#{record['id']}"
+
+
+@dataclass
+class Diff:
+    changes: list[dict[str, Any]] = field(default_factory=list)  # records plus a "change" field
+    items_written: int = 0
+
+
+@dataclass
+class StateTable:
+    dynamodb: Any  # boto3 DynamoDB service resource
+    table_name: str
+
+    @property
+    def table(self):
+        return self.dynamodb.Table(self.table_name)
+
+    def current(self, account_id: str) -> dict[str, dict[str, Any]]:
+        """sk -> {hash, deleted, type} for every item of the account."""
+        items: dict[str, dict[str, Any]] = {}
+        params: dict[str, Any] = {
+            "KeyConditionExpression": Key("pk").eq(pk(account_id)),
+            "ProjectionExpression": "sk, content_hash, deleted, record_type",
+        }
+        while True:
+            page = self.table.query(**params)
+            for item in page["Items"]:
+                items[item["sk"]] = item
+            if "LastEvaluatedKey" not in page:
+                return items
+            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def get(self, account_id: str, type_: str, id_: str) -> dict[str, Any] | None:
+        item = self.table.get_item(Key={"pk": pk(account_id), "sk": f"{type_}#{id_}"}).get("Item")
+        return json.loads(item["record"]) if item else None
+
+    def apply(
+        self,
+        account_id: str,
+        records: Iterable[dict[str, Any]],
+        *,
+        authoritative: set[str],
+        keep: set[str],
+        now: str,
+    ) -> Diff:
+        """Write what changed; mark deleted what vanished from a type collected completely.
+
+        `authoritative` are the record types whose capability was ok in this run;
+        `keep` are IDs that must not be deleted (principals skipped mid-run).
+        """
+        existing = self.current(account_id)
+        diff = Diff()
+        seen = set()
+        with self.table.batch_writer() as batch:
+            for record in records:
+                key = sk(record)
+                seen.add(key)
+                digest = content_hash(record)
+                old = existing.get(key)
+                if old is not None and old.get("content_hash") == digest:
+                    continue
+                change = "created" if old is None or old.get("deleted") else "updated"
+                batch.put_item(Item=self._item(record, digest))
+                diff.items_written += 1
+                diff.changes.append({**record, "change": change})
+            for key, old in existing.items():
+                if key in seen or old.get("deleted"):
+                    continue
+                type_, _, id_ = key.partition("#")
+                if type_ not in authoritative or id_ in keep:
+                    continue
+                record = self.get(account_id, type_, id_)
+                if record is None:
+                    continue
+                gone = {**record, "deleted": True, "deleted_at": now}
+                batch.put_item(Item=self._item(gone, content_hash(gone)))
+                diff.items_written += 1
+                diff.changes.append({**gone, "change": "deleted"})
+        return diff
+
+    def _item(self, record: dict[str, Any], digest: str) -> dict[str, Any]:
+        item = {
+            "pk": pk(record["account_id"]),
+            "sk": sk(record),
+            "record_type": record["type"],
+            "id": record["id"],
+            "content_hash": digest,
+            "deleted": record["deleted"],
+            "run_id": record["run_id"],
+            "collected_at": record["collected_at"],
+            "record": json.dumps(record, sort_keys=True, separators=(",", ":")),
+        }
+        if record.get("deleted_at"):
+            item["deleted_at"] = record["deleted_at"]
+        return item
+
+
+def table_definition(table_name: str) -> dict[str, Any]:
+    """The table as create_table wants it; template.yaml declares the same keys."""
+    return {
+        "TableName": table_name,
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
