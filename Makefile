@@ -4,8 +4,12 @@ VENV := .venv
 # Lambda runs Python 3.13: use pyenv's 3.13 when it is there, else python3.
 PYTHON ?= $(shell PYENV_VERSION=3.13.0 pyenv which python 2>/dev/null || command -v python3.13 || command -v python3)
 export SAM_CLI_TELEMETRY=0 BC_SKIP_MAPPING=TRUE CKV_SKIP_PACKAGE_UPDATE_CHECK=true
+# checkov lives in its own venv: its pins clash with the project's, and it wants Python <= 3.12.
+TOOLS_PYTHON ?= $(shell PYENV_VERSION=3.12.1 pyenv which python 2>/dev/null || command -v python3.12 || command -v python3.11 || command -v python3)
+CHECKOV_VERSION := 3.3.30
+CHECKOV_STAMP := .tools/checkov/.installed-$(CHECKOV_VERSION)
 
-.PHONY: demo test lint bench schema clean
+.PHONY: demo test tools lint bench schema clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +20,17 @@ $(VENV)/.installed: pyproject.toml
 demo: $(VENV)/.installed
 	$(VENV)/bin/idcensus demo
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed tools
 	$(VENV)/bin/python -m pytest -n 2 tests
+
+tools: $(CHECKOV_STAMP)
+
+$(CHECKOV_STAMP):
+	rm -rf .tools/checkov
+	$(TOOLS_PYTHON) -m venv .tools/checkov
+	.tools/checkov/bin/pip install --quiet --upgrade pip
+	.tools/checkov/bin/pip install --quiet "checkov==$(CHECKOV_VERSION)"
+	touch $@
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check functions tests benchmarks

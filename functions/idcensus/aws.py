@@ -34,8 +34,9 @@ class CallCounter:
         self._lock = threading.Lock()
         self.calls: Counter[str] = Counter()
 
-    def __call__(self, model, **_kwargs) -> None:
-        key = f"{model.service_model.service_name}.{model.name}"
+    def __call__(self, event_name: str = "", **_kwargs) -> None:
+        # request-created fires once per attempt: "request-created.<service>.<Operation>"
+        key = event_name.split(".", 1)[1]
         with self._lock:
             self.calls[key] += 1
 
@@ -65,14 +66,8 @@ class ClientFactory:
         client = self.session.client(service, region_name=self.region, config=self.config)
         for event, handler in self.hooks:
             client.meta.events.register_first(event, handler)
-        # Registered last with register_first, so it runs before any hook that answers a call.
-        client.meta.events.register_first("before-send", self._count)
+        client.meta.events.register("request-created", self.counter)
         return client
-
-    def _count(self, model=None, **kwargs):
-        # before-send fires per attempt, so retries are counted as the calls they are.
-        if model is not None:
-            self.counter(model)
 
     def assume(self, role_arn: str, external_id: str | None, session_name: str = "idcensus") -> ClientFactory:
         """A factory for the member account behind `role_arn`; raises AccountUnreachable."""

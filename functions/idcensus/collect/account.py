@@ -51,12 +51,12 @@ class Outcomes:
         return value
 
     def collection(self, error: str | None = None) -> Collection:
-        values = set(self.capabilities.values())
+        values = set(self.capabilities.values()) - {"skipped"}
         if error or not values or values == {"failed"}:
             status = "failed"
         elif values == {"denied"}:
             status = "denied"
-        elif values <= {"ok", "skipped"}:
+        elif values == {"ok"}:
             status = "ok"
         else:
             status = "partial"

@@ -1,0 +1,87 @@
+"""The IAM actions each central Lambda function needs. template.yaml grants exactly these.
+
+tests/templates/test_least_privilege.py holds the template to this module; the handlers' tests
+hold the code's calls to it. Member-account actions live in collect/registry.py instead.
+"""
+
+from __future__ import annotations
+
+# What each function's own code calls.
+CENTRAL_ACTIONS: dict[str, tuple[str, ...]] = {
+    "planner": (
+        "organizations:DescribeOrganization",
+        "organizations:ListRoots",
+        "organizations:ListOrganizationalUnitsForParent",
+        "organizations:ListAccountsForParent",
+        "dynamodb:PutItem",
+        "s3:GetObject",
+        "sqs:SendMessage",
+    ),
+    "account": (
+        "sts:AssumeRole",
+        "dynamodb:Query",
+        "dynamodb:GetItem",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "s3:PutObject",
+        "sqs:SendMessage",
+    ),
+    "finisher": (
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+        "s3:ListBucket",
+        "s3:GetObject",
+        "s3:PutObject",
+        "sqs:SendMessage",
+        "cloudwatch:PutMetricData",
+    ),
+}
+
+# Implied by the calls above: the export bucket is SSE-KMS with a customer-managed key, so S3 uses
+# the caller's kms:GenerateDataKey on PutObject and kms:Decrypt on GetObject (granted only via S3).
+# The queues use SQS-managed SSE, so sqs:SendMessage implies no KMS action.
+KMS_ACTIONS: dict[str, tuple[str, ...]] = {
+    "planner": ("kms:Decrypt",),
+    "account": ("kms:GenerateDataKey",),
+    "finisher": ("kms:Decrypt", "kms:GenerateDataKey"),
+}
+
+# Not called by the code: the Lambda service uses the role to write logs and traces and, for
+# SQS-triggered functions, to poll and delete the messages of its event source queues.
+PLATFORM_ACTIONS: dict[str, tuple[str, ...]] = {
+    "planner": ("logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"),
+    "account": (
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+    ),
+    "finisher": (
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+    ),
+}
+
+# What the vendor's role may do: read the exports and consume the run notifications.
+VENDOR_ACTIONS: tuple[str, ...] = (
+    "s3:GetObject",
+    "s3:ListBucket",
+    "kms:Decrypt",
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+)
+
+
+def granted_actions(function: str) -> set[str]:
+    """Every action the function's role must allow, and the only ones it may."""
+    return {*CENTRAL_ACTIONS[function], *KMS_ACTIONS[function], *PLATFORM_ACTIONS[function]}
