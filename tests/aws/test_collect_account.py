@@ -29,6 +29,7 @@ def test_collects_every_identity_with_credentials(seeded):
     roles = by_name(result.roles)
     assert roles["vendor-access"].permissions_boundary == f"arn:aws:iam::{ACCOUNT}:policy/reports-read"
     assert roles["app-instance"].instance_profiles == [f"arn:aws:iam::{ACCOUNT}:instance-profile/app-instance"]
+    assert roles["app-instance"].max_session_duration == 3600  # from ListRoles: GAAD lacks it
     assert roles["app-instance"].trust_policy["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
     policies = {p.arn: p for p in result.policies}
     assert f"arn:aws:iam::{ACCOUNT}:policy/ci/deploy-pipeline" in policies
@@ -44,6 +45,7 @@ def test_bulk_first_per_user_calls_only_for_key_holders(seeded):
     assert calls["iam.GetAccountAuthorizationDetails"] == 1
     assert calls["iam.ListVirtualMFADevices"] == 1
     assert calls["iam.ListServiceSpecificCredentials"] == 1
+    assert calls["iam.ListRoles"] == 1
     assert calls["iam.ListAccessKeys"] == 2  # alice and ci-deploy hold keys; bob and carol do not
     assert calls["iam.ListMFADevices"] == 0  # alice's MFA is explained by the virtual listing
     for per_user in ("iam.ListUsers", "iam.GetUser", "iam.ListGroupsForUser", "iam.GetAccessKeyLastUsed"):
@@ -87,7 +89,7 @@ def test_denied_credential_report_leaves_credentials_unknown(seeded):
 
 def test_everything_denied_is_denied(seeded):
     everything = deny("GetAccountAuthorizationDetails", "GenerateCredentialReport", "ListVirtualMFADevices",
-                      "ListServiceSpecificCredentials", "ListAccountAliases")
+                      "ListServiceSpecificCredentials", "ListAccountAliases", "ListRoles")
     result = collect_account(factory(everything, with_gaps=False), AccountInfo(ACCOUNT))
     assert result.account.collection.status == "denied"
 

@@ -91,6 +91,7 @@ def collect_account(factory, info: AccountInfo, *, max_workers: int = 8) -> Acco
     virtual = out.run("iam.mfa_devices", lambda: cred.list_virtual_mfa_devices(iam))
     services = out.run("iam.service_credentials", lambda: cred.list_service_specific_credentials(iam))
     summary = out.run("iam.account_summary", lambda: _summary(iam))
+    durations = out.run("iam.role_sessions", lambda: iamc.get_role_session_durations(iam))
 
     users = details.users if details else []
     if details is None:
@@ -119,7 +120,7 @@ def collect_account(factory, info: AccountInfo, *, max_workers: int = 8) -> Acco
     skipped = set(out.skipped)
     details.users = [u for u in details.users if u["Arn"] not in skipped]
     result.groups = iamc.transform_groups(details)
-    result.roles = iamc.transform_roles(details)
+    result.roles = iamc.transform_roles(details, durations)
     result.policies = iamc.transform_policies(details)
     arns = iamc.group_arns(details)
     for u in details.users:

@@ -29,6 +29,16 @@ def get_authorization_details(iam) -> AuthorizationDetails:
     return details
 
 
+def get_role_session_durations(iam) -> dict[str, int]:
+    """MaxSessionDuration by role ARN: GAAD leaves it out, ListRoles has it (1,000 roles a call)."""
+    return {
+        role["Arn"]: role["MaxSessionDuration"]
+        for page in iam.get_paginator("list_roles").paginate(PaginationConfig={"PageSize": 1000})
+        for role in page["Roles"]
+        if "MaxSessionDuration" in role
+    }
+
+
 def inline_policies(items: list[dict[str, Any]] | None) -> list[InlinePolicy]:
     return [InlinePolicy(name=p["PolicyName"], document=policy_document(p["PolicyDocument"])) for p in items or []]
 
@@ -65,7 +75,7 @@ def transform_groups(details: AuthorizationDetails) -> list[Group]:
     ]
 
 
-def transform_roles(details: AuthorizationDetails) -> list[Role]:
+def transform_roles(details: AuthorizationDetails, durations: dict[str, int] | None = None) -> list[Role]:
     roles = []
     for r in details.roles:
         last_used = r.get("RoleLastUsed") or {}
@@ -82,7 +92,7 @@ def transform_roles(details: AuthorizationDetails) -> list[Role]:
                 inline_policies=inline_policies(r.get("RolePolicyList")),
                 permissions_boundary=boundary(r),
                 instance_profiles=sorted(p["Arn"] for p in r.get("InstanceProfileList", [])),
-                max_session_duration=r.get("MaxSessionDuration"),
+                max_session_duration=(durations or {}).get(r["Arn"]),
                 last_used_at=timestamp(last_used.get("LastUsedDate")),
                 last_used_region=last_used.get("Region"),
                 service_linked=r.get("Path", "").startswith("/aws-service-role/"),

@@ -59,6 +59,13 @@ CAPABILITIES: tuple[Capability, ...] = (
         "service-specific credentials (CodeCommit, Keyspaces, Bedrock) of all users",
     ),
     Capability(
+        "iam.role_sessions",
+        "identity",
+        ("iam:ListRoles",),
+        (),
+        "roles' maximum session duration, which GetAccountAuthorizationDetails leaves out",
+    ),
+    Capability(
         "iam.account_summary",
         "identity",
         ("iam:ListAccountAliases", "iam:GetAccountSummary"),
