@@ -11,7 +11,6 @@ import logging
 import os
 import socket
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
 from botocore.awsrequest import AWSResponse
@@ -23,6 +22,9 @@ ROOT_ROW = (
     "<root_account>,arn:aws:iam::{account}:root,{created},not_supported,{last_used},not_supported,"
     "not_supported,{mfa},false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A"
 )
+
+
+ROOT_LAST_USED = "2026-10-30T17:02:44+00:00"
 
 
 def free_port() -> int:
@@ -109,8 +111,7 @@ class GapAnswers:
         if len(lines) < 2 or any(line.startswith("<root_account>") for line in lines):
             return
         account = lines[1].split(",")[1].split(":")[4]
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-        root = ROOT_ROW.format(account=account, created="2020-01-01T00:00:00+00:00", last_used=now,
+        root = ROOT_ROW.format(account=account, created="2020-01-01T00:00:00+00:00", last_used=ROOT_LAST_USED,
                                mfa=str(self.root_mfa).lower())
         parsed["Content"] = "\n".join([lines[0], root, *lines[1:]]).encode() + b"\n"
 

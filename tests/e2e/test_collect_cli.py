@@ -1,0 +1,85 @@
+import hashlib
+import json
+
+import boto3
+import jsonschema
+
+from idcensus.model.schema import all_schemas
+from idcensus.seed import READ_ROLE, member_session
+from idcensus.store.export import decode_lines
+
+TYPES = {"aws.account", "iam.root_user", "iam.user", "iam.group", "iam.role", "iam.policy"}
+
+
+def manifest_of(s3, bucket, summary):
+    return json.loads(s3.get_object(Bucket=bucket, Key=summary["manifest_key"])["Body"].read())
+
+
+def records_of(s3, bucket, manifest, kind="snapshot"):
+    out = []
+    for f in manifest["files"]:
+        if f["kind"] == kind:
+            out += decode_lines(s3.get_object(Bucket=bucket, Key=f["key"])["Body"].read())
+    return out
+
+
+def test_every_export_file_matches_its_manifest(cli, s3, org):
+    done = cli.run()
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    manifest = manifest_of(s3, cli.bucket, summary)
+    assert {a["account_id"] for a in manifest["accounts"]} == set(org.accounts.values())
+    assert all(a["status"] == "ok" for a in manifest["accounts"])
+    listed = {o["Key"] for o in s3.list_objects_v2(Bucket=cli.bucket, Prefix=f"idcensus/v1/runs/{summary['run_id']}/")["Contents"]}
+    assert listed == {f["key"] for f in manifest["files"]} | {summary["manifest_key"]}  # nothing unlisted
+    schemas = all_schemas()
+    seen = set()
+    for f in manifest["files"]:
+        body = s3.get_object(Bucket=cli.bucket, Key=f["key"])["Body"].read()
+        assert hashlib.sha256(body).hexdigest() == f["sha256"]
+        assert len(body) == f["bytes"]
+        lines = decode_lines(body)
+        assert len(lines) == f["records"]
+        for record in lines:
+            assert record["type"] == f["type"] and record["account_id"] == f["account_id"]
+            jsonschema.validate(record, schemas[record["type"]])
+            seen.add((record["type"], record["account_id"]))
+    assert seen == {(t, a) for t in TYPES for a in org.accounts.values()}
+    latest = json.loads(s3.get_object(Bucket=cli.bucket, Key="idcensus/v1/latest.json")["Body"].read())
+    assert latest == {"run_id": summary["run_id"], "manifest_key": summary["manifest_key"]}
+
+
+def test_unchanged_rerun_and_deletion(cli, s3, org):
+    first = json.loads(cli.run().stdout)
+    assert first["previous_run_id"] is None
+    second = json.loads(cli.run().stdout)
+    assert second["previous_run_id"] == first["run_id"]
+    changes = records_of(s3, cli.bucket, manifest_of(s3, cli.bucket, second), "changes")
+    # Only the census's own read role changed: assuming it moved its last-use date.
+    assert {(c["change"], c["type"], c["data"]["name"]) for c in changes} <= {("updated", "iam.role", READ_ROLE)}
+    assert second["items_written"] == len(changes)
+
+    dev = org.accounts["dev"]
+    iam = member_session(dev, org.management_id).client("iam")
+    iam.create_user(UserName="temp-e2e")
+    third = json.loads(cli.run().stdout)
+    iam.delete_user(UserName="temp-e2e")
+    fourth = json.loads(cli.run().stdout)
+    gone_arn = f"arn:aws:iam::{dev}:user/temp-e2e"
+    created = records_of(s3, cli.bucket, manifest_of(s3, cli.bucket, third), "changes")
+    assert ("created", gone_arn) in {(c["change"], c["id"]) for c in created}
+    deleted = [c for c in records_of(s3, cli.bucket, manifest_of(s3, cli.bucket, fourth), "changes") if c["id"] == gone_arn]
+    assert len(deleted) == 1 and deleted[0]["change"] == "deleted" and deleted[0]["deleted"] is True
+    assert deleted[0]["deleted_at"]
+    item = boto3.resource("dynamodb").Table(cli.table).get_item(Key={"pk": f"ACCOUNT#{dev}", "sk": f"iam.user#{gone_arn}"})["Item"]
+    assert item["deleted"] is True
+
+
+def test_usage_errors_exit_2_with_what_to_fix(cli):
+    missing = cli.run(args=["collect", "--accounts", "all", "--role-name", READ_ROLE, "--table", "nope",
+                            "--bucket", "nope"])
+    assert missing.returncode == 2
+    assert "does not exist" in missing.stderr and "--create-storage" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1
+    bad = cli.run(args=["collect", "--accounts", "12", "--role-name", "r", "--table", "t", "--bucket", "b"])
+    assert bad.returncode == 2 and "12-digit" in bad.stderr
