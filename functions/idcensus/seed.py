@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import boto3
 
+from idcensus.collect.registry import tier_policy
+
 OUTSIDE_ACCOUNT = "999988887777"  # made up: stands for a vendor outside the organization
 READ_ROLE = "IdcensusReadOnly"
 EXTERNAL_ID = "idcensus-demo"
@@ -75,7 +77,9 @@ def create_read_role(iam, central_account: str, role_name: str = READ_ROLE) -> N
             {"AWS": f"arn:aws:iam::{central_account}:root"}, {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}}
         ),
     )
-    iam.attach_role_policy(RoleName=role_name, PolicyArn="arn:aws:iam::aws:policy/SecurityAudit")
+    # The Tier 1 policy exactly as stacksets/member.yaml grants it, generated from the registry.
+    iam.put_role_policy(RoleName=role_name, PolicyName="idcensus-identity",
+                        PolicyDocument=json.dumps(tier_policy("identity")))
 
 
 def seed_identities(iam, account_id: str, org: SeededOrg) -> None:

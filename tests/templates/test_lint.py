@@ -1,0 +1,93 @@
+"""cfn-lint on both templates and on the SAM-transformed central template, plus the contracts
+between the templates, the code and samconfig.toml."""
+
+import json
+import re
+import shlex
+import tomllib
+
+import pytest
+from cfnlint.api import lint_file
+
+from idcensus.store.export import DEFAULT_PREFIX
+from idcensus.store.state import table_definition
+from tests.templates.cfn import MEMBER, SAMCONFIG, TEMPLATE, resources_of_type
+
+# Warnings we accept, rule ID -> why. Empty: both templates lint clean.
+ALLOWED_WARNINGS: dict[str, str] = {}
+
+
+def problems(path):
+    matches = lint_file(path)
+    return [f"{m.rule.id} {m.filename}:{m.linenumber} {m.message}" for m in matches
+            if m.rule.id.startswith("E") or (m.rule.id.startswith("W") and m.rule.id not in ALLOWED_WARNINGS)]
+
+
+@pytest.mark.parametrize("path", [TEMPLATE, MEMBER], ids=["template", "member"])
+def test_cfn_lint_is_clean(path):
+    assert problems(path) == []
+
+
+def test_transformed_template_lints_clean(transformed, tmp_path):
+    out = tmp_path / "transformed.json"
+    out.write_text(json.dumps(transformed, indent=1))
+    assert problems(out) == []
+
+
+def test_transform_adds_no_roles_or_managed_policies(template, transformed):
+    assert resources_of_type(transformed, "AWS::IAM::Role").keys() == resources_of_type(template, "AWS::IAM::Role").keys()
+    for role in resources_of_type(transformed, "AWS::IAM::Role").values():
+        assert "ManagedPolicyArns" not in role["Properties"]
+
+
+def test_table_matches_table_definition(template):
+    want = table_definition("any")
+    props = template["Resources"]["StateTable"]["Properties"]
+    assert props["KeySchema"] == want["KeySchema"]
+    assert props["AttributeDefinitions"] == want["AttributeDefinitions"]
+    assert props["BillingMode"] == want["BillingMode"]
+
+
+def test_export_prefix_default_matches_code(template):
+    assert template["Parameters"]["ExportPrefix"]["Default"] == DEFAULT_PREFIX
+
+
+def test_stackset_passes_exactly_the_member_parameters(template, member):
+    passed = {p["ParameterKey"] for p in template["Resources"]["MemberStackSet"]["Properties"]["Parameters"]}
+    declared = member["Parameters"]
+    required = {k for k, v in declared.items() if "Default" not in v}
+    assert passed <= declared.keys()
+    assert required <= passed
+    assert passed == declared.keys()  # every switch is driven from the central stack
+
+
+def test_stackset_template_is_the_member_file(template):
+    assert template["Resources"]["MemberStackSet"]["Properties"]["TemplateURL"] == "stacksets/member.yaml"
+
+
+def test_shared_parameters_agree(template, member):
+    for name in ("CollectorRoleName", "ExternalId", "OrganizationId",
+                 "EnableIdentityCenterTier", "EnableResourcesTier", "EnableActivityTier"):
+        central, remote = template["Parameters"][name], member["Parameters"][name]
+        for key in ("Default", "AllowedPattern", "AllowedValues", "MinLength", "NoEcho"):
+            assert central.get(key) == remote.get(key), (name, key)
+
+
+@pytest.mark.parametrize("env", ["default", "prod"])
+def test_samconfig_parameters_fit_the_template(template, env):
+    config = tomllib.loads(SAMCONFIG.read_text())[env]["deploy"]["parameters"]
+    assert set(config["capabilities"].split()) == {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"}
+    assert config["resolve_s3"] is True and config["confirm_changeset"] is True
+    overrides = dict(item.split("=", 1) for item in shlex.split(config["parameter_overrides"]))
+    params = template["Parameters"]
+    required = {k for k, v in params.items() if "Default" not in v}
+    assert required <= overrides.keys()
+    for name, value in overrides.items():
+        spec = params[name]
+        if "AllowedPattern" in spec:
+            assert re.fullmatch(spec["AllowedPattern"], value), (name, value)
+        if "AllowedValues" in spec:
+            assert value in [str(v) for v in spec["AllowedValues"]], (name, value)
+        assert len(value) >= spec.get("MinLength", 0), name
+        if spec["Type"] == "Number":
+            assert spec.get("MinValue", float("-inf")) <= float(value) <= spec.get("MaxValue", float("inf")), name
