@@ -57,7 +57,6 @@ def reset(endpoint):
 
 def seed(users=500, roles=200, groups=20, policies=30, key_share=0.7, password_share=0.6, workers=8):
     iam = boto3.client("iam")
-    rnd = random.Random(7)
     arns = [iam.create_policy(PolicyName=f"cp{n}", PolicyDocument=policy(allow(f"s3:Get{n}")))["Policy"]["Arn"]
             for n in range(policies)]
     for g in range(groups):
@@ -65,6 +64,7 @@ def seed(users=500, roles=200, groups=20, policies=30, key_share=0.7, password_s
         iam.attach_group_policy(GroupName=f"g{g}", PolicyArn=arns[g % policies])
 
     def user(n):
+        rnd = random.Random(n)  # per user, so thread order does not change the shape
         name = f"user{n:05d}"
         iam.create_user(UserName=name)
         iam.add_user_to_group(GroupName=f"g{n % groups}", UserName=name)

@@ -14,6 +14,7 @@ from botocore.exceptions import BotoCoreError, NoCredentialsError, NoRegionError
 
 from idcensus.aws import ClientFactory
 from idcensus.census import RunSummary, run_census
+from idcensus.collect.registry import TIERS, actions_for_tier, tier_policy
 from idcensus.collect.org import describe_accounts, list_active_accounts
 from idcensus.errors import ConfigError
 from idcensus.store.export import DEFAULT_PREFIX, Exporter
@@ -53,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="run the census on an embedded AWS emulator and show the export")
     d.add_argument("--out", default="idcensus-demo-export", help="folder the exported files are copied to")
 
+    p = sub.add_parser("policy", help="print the IAM policy the member read role needs for a tier")
+    p.add_argument("--tier", default="identity", choices=sorted(TIERS), help="permission tier (default identity)")
+
     s = sub.add_parser("schema", help="print the JSON Schema of the export records")
     s.add_argument("--write", metavar="DIR", help="write one file per record type into DIR instead")
     return parser
@@ -69,6 +73,11 @@ def main(argv: list[str] | None = None) -> int:
             from idcensus.demo import run_demo
 
             return run_demo(args.out)
+        if args.command == "policy":
+            if not actions_for_tier(args.tier):
+                raise ConfigError(f"tier {args.tier!r} has no collectors yet: it needs no permissions")
+            print(json.dumps(tier_policy(args.tier), indent=2))
+            return EXIT_OK
         return schema_command(args)
     except ConfigError as exc:
         print(f"idcensus: {exc}", file=sys.stderr)
