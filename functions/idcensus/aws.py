@@ -62,6 +62,19 @@ class ClientFactory:
     config: Config = field(default_factory=botocore_config)
     account_id: str | None = None
 
+    @classmethod
+    def from_environment(cls, session: boto3.Session | None = None, hooks: list[Hook] | None = None) -> ClientFactory:
+        """The factory for this process. IDCENSUS_EMULATOR=1 adds the answers for calls the
+        embedded emulator lacks (see emulator.py); nothing else changes."""
+        session = session or boto3.Session()
+        hooks = list(hooks or [])
+        if os.environ.get("IDCENSUS_EMULATOR") == "1":
+            from idcensus.emulator import GapAnswers
+            from idcensus.seed import SERVICE_CREDENTIALS
+
+            hooks += GapAnswers(SERVICE_CREDENTIALS).hooks()
+        return cls(session=session, region=session.region_name or DEFAULT_REGION, hooks=hooks)
+
     def client(self, service: str):
         client = self.session.client(service, region_name=self.region, config=self.config)
         for event, handler in self.hooks:

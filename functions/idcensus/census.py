@@ -88,37 +88,50 @@ class RunSummary:
         return sum(a.items_written for a in self.accounts)
 
 
-def collect_one(
-    factory, info: AccountInfo, *, role_name: str, external_id: str | None, run_id: str,
-    state: StateTable, exporter: Exporter, max_workers: int = 8,
-) -> AccountOutcome:
-    """Collect, store and export one account. Never raises for the account's own faults."""
-    started = datetime.now(UTC)
-    collected_at = now_iso()
+def gather(factory, info: AccountInfo, *, role_name: str, external_id: str | None, run_id: str,
+           max_workers: int = 8) -> AccountResult:
+    """Assume the account's read role and collect it. Never raises for the account's own faults."""
     try:
         member = factory.assume(f"arn:aws:iam::{info.account_id}:role/{role_name}", external_id, f"idcensus-{run_id}")
-        result = collect_account(member, info, max_workers=max_workers)
+        return collect_account(member, info, max_workers=max_workers)
     except Exception as exc:  # noqa: BLE001 - one broken account never stops the others
         log.warning("account %s failed: %s", info.account_id, exc)
-        result = AccountResult(account=failed_account(info, f"{type(exc).__name__}: {exc}"))
+        return AccountResult(account=failed_account(info, f"{type(exc).__name__}: {exc}"))
+
+
+def store(result: AccountResult, *, run_id: str, collected_at: str, state: StateTable, exporter: Exporter,
+          started: datetime | None = None) -> AccountOutcome:
+    """Diff one account's records into DynamoDB and write its export parts."""
+    account_id = result.account.account_id
     records = to_records(result, run_id, collected_at)
     diff = state.apply(
-        info.account_id,
+        account_id,
         records,
         authoritative=authoritative_types(result),
         keep=set(result.account.collection.skipped_principals),
         now=collected_at,
     )
-    files = exporter.write_account(run_id, info.account_id, records, diff.changes)
+    files = exporter.write_account(run_id, account_id, records, diff.changes)
     counts: dict[str, int] = {}
     for change in diff.changes:
         counts[change["change"]] = counts.get(change["change"], 0) + 1
     col = result.account.collection
     return AccountOutcome(
-        account_id=info.account_id, status=col.status, capabilities=col.capabilities, error=col.error,
+        account_id=account_id, status=col.status, capabilities=col.capabilities, error=col.error,
         records=len(records), changes=counts, items_written=diff.items_written,
-        seconds=(datetime.now(UTC) - started).total_seconds(), files=files,
+        seconds=(datetime.now(UTC) - (started or datetime.now(UTC))).total_seconds(), files=files,
     )
+
+
+def collect_one(
+    factory, info: AccountInfo, *, role_name: str, external_id: str | None, run_id: str,
+    state: StateTable, exporter: Exporter, max_workers: int = 8,
+) -> AccountOutcome:
+    started = datetime.now(UTC)
+    collected_at = now_iso()
+    result = gather(factory, info, role_name=role_name, external_id=external_id, run_id=run_id,
+                    max_workers=max_workers)
+    return store(result, run_id=run_id, collected_at=collected_at, state=state, exporter=exporter, started=started)
 
 
 def failed_account(info: AccountInfo, error: str) -> Account:

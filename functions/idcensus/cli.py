@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import re
 import sys
 
@@ -117,14 +116,7 @@ def run_collect(args, hooks=None) -> RunSummary:
     region = session.region_name
     if not region:
         raise NoRegionError()
-    hooks = list(hooks or [])
-    if os.environ.get("IDCENSUS_EMULATOR") == "1":
-        # Against the embedded emulator: answer the calls moto lacks (see emulator.py).
-        from idcensus.emulator import GapAnswers
-        from idcensus.seed import SERVICE_CREDENTIALS
-
-        hooks += GapAnswers(SERVICE_CREDENTIALS).hooks()
-    factory = ClientFactory(session=session, region=region, hooks=hooks)
+    factory = ClientFactory.from_environment(session, hooks)
     try:
         ensure_table(factory.client("dynamodb"), args.table, args.create_storage)
         ensure_bucket(factory.client("s3"), args.bucket, region, args.create_storage)

@@ -1,0 +1,1 @@
+"""Thin Lambda entry points: parse, read settings, call one pipeline function."""

@@ -1,0 +1,31 @@
+"""SQS: close finished runs; dead-lettered account messages are recorded as failed accounts."""
+
+import json
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+from idcensus.handlers.account import pipeline
+from idcensus.observability import logger, metrics, tracer
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record):
+    message = json.loads(record.body)
+    logger.append_keys(run_id=message["run_id"])
+    if "account" in message:  # from the account dead-letter queue
+        pipeline().dead_letter(message)
+        metrics.add_metric(name="FailedAccounts", unit="Count", value=1)
+        return "dead-lettered"
+    manifest = pipeline().close(message["run_id"])
+    if manifest is not None:
+        failed = sum(a["status"] == "failed" for a in manifest["accounts"])
+        logger.info("run closed", extra={"accounts": len(manifest["accounts"]), "failed_accounts": failed})
+    return "closed" if manifest else "already closed"
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event, context):
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,0 +1,98 @@
+"""The queue path: plan a run, collect one account per message, close the run.
+
+Handlers call these; boto3 clients come from one ClientFactory. The same functions run in
+Lambda and, in-process against a moto server, in `idcensus demo` and the end-to-end tests.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from idcensus.aws import ClientFactory
+from idcensus.census import failed_account, gather, new_run_id, now_iso, store
+from idcensus.collect.account import AccountInfo, AccountResult
+from idcensus.collect.org import list_active_accounts
+from idcensus.settings import Settings
+from idcensus.store.export import Exporter
+from idcensus.store.runs import RunTable
+from idcensus.store.state import StateTable
+
+
+class Pipeline:
+    def __init__(self, settings: Settings, factory: ClientFactory | None = None):
+        self.settings = settings
+        self.factory = factory or ClientFactory.from_environment()
+        dynamodb = self.factory.session.resource("dynamodb", region_name=self.factory.region,
+                                                 config=self.factory.config)
+        self.runs = RunTable(dynamodb, settings.table_name)
+        self.state = StateTable(dynamodb, settings.table_name)
+        self.exporter = Exporter(self.factory.client("s3"), settings.bucket_name, settings.export_prefix)
+        self.sqs = self.factory.client("sqs")
+
+    def plan(self) -> dict[str, Any]:
+        """Open a run and enqueue one message per ACTIVE account."""
+        accounts = list_active_accounts(self.factory.client("organizations"))
+        run_id = new_run_id()
+        previous = self.exporter.latest()
+        self.runs.open(run_id, total=len(accounts), started_at=now_iso(),
+                       previous_run_id=previous["run_id"] if previous else None)
+        for info in accounts:
+            self.sqs.send_message(QueueUrl=self.settings.account_queue_url,
+                                  MessageBody=json.dumps({"run_id": run_id, "account": _info_json(info)}))
+        return {"run_id": run_id, "accounts": len(accounts)}
+
+    def collect(self, message: dict[str, Any]) -> str:
+        """Collect one account of a run; returns its status."""
+        run_id, info = message["run_id"], AccountInfo(**message["account"])
+        started = datetime.now(UTC)
+        result = gather(self.factory, info, role_name=self.settings.role_name,
+                        external_id=self.settings.external_id, run_id=run_id,
+                        max_workers=self.settings.principal_workers)
+        return self._finish_account(run_id, result, started)
+
+    def dead_letter(self, message: dict[str, Any]) -> str:
+        """An account whose collector crashed or timed out on every attempt: recorded as failed."""
+        info = AccountInfo(**message["account"])
+        error = "collector crashed or timed out on every attempt (message dead-lettered); see its logs"
+        return self._finish_account(message["run_id"], AccountResult(account=failed_account(info, error)),
+                                    datetime.now(UTC))
+
+    def _finish_account(self, run_id: str, result: AccountResult, started: datetime) -> str:
+        outcome = store(result, run_id=run_id, collected_at=now_iso(), state=self.state,
+                        exporter=self.exporter, started=started)
+        if self.runs.record(run_id, outcome):
+            self.sqs.send_message(QueueUrl=self.settings.finish_queue_url, MessageBody=json.dumps({"run_id": run_id}))
+        return outcome.status
+
+    def close(self, run_id: str) -> dict[str, Any] | None:
+        """Write the manifest and latest.json once every account is counted; notify the vendor."""
+        if not self.runs.claim_close(run_id):
+            return None
+        counter = self.runs.counter(run_id)
+        outcomes = self.runs.outcomes(run_id)
+        manifest = self.exporter.publish(
+            run_id=run_id,
+            previous_run_id=counter.get("previous_run_id"),
+            started_at=counter["started_at"],
+            finished_at=now_iso(),
+            files=[f for o in outcomes for f in o.files],
+            accounts=[o.manifest_entry() for o in outcomes],
+        )
+        manifest_key = f"{self.exporter.run_prefix(run_id)}manifest.json"
+        self.runs.mark_closed(run_id, manifest_key, manifest["finished_at"])
+        if self.settings.vendor_queue_url:
+            notice = {"event": "idcensus.run.completed", "run_id": run_id, "bucket": self.exporter.bucket,
+                      "manifest_key": manifest_key, "schema_version": manifest["schema_version"],
+                      "accounts": len(outcomes), "failed_accounts": sum(o.status == "failed" for o in outcomes)}
+            self.sqs.send_message(QueueUrl=self.settings.vendor_queue_url, MessageBody=json.dumps(notice))
+        return manifest
+
+
+def _info_json(info: AccountInfo) -> dict[str, Any]:
+    data = asdict(info)
+    if isinstance(data.get("joined_at"), datetime):
+        data["joined_at"] = data["joined_at"].isoformat()
+    return data

@@ -1,0 +1,25 @@
+"""The Lambda functions' configuration: one validated model over environment variables."""
+
+from __future__ import annotations
+
+import os
+
+from pydantic import BaseModel, Field
+
+from idcensus.store.export import DEFAULT_PREFIX
+
+
+class Settings(BaseModel):
+    table_name: str
+    bucket_name: str
+    export_prefix: str = DEFAULT_PREFIX
+    role_name: str = "IdcensusReadOnly"
+    external_id: str | None = None
+    account_queue_url: str | None = None
+    finish_queue_url: str | None = None
+    vendor_queue_url: str | None = None
+    principal_workers: int = Field(8, ge=1, le=32)
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(**{name: os.environ[name.upper()] for name in cls.model_fields if name.upper() in os.environ})
