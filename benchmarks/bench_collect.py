@@ -81,9 +81,22 @@ def seed(users=500, roles=200, groups=20, policies=30, key_share=0.7, password_s
         iam.create_role(RoleName=f"role{n:05d}", AssumeRolePolicyDocument=trust({"Service": "lambda.amazonaws.com"}))
         iam.attach_role_policy(RoleName=f"role{n:05d}", PolicyArn=arns[n % policies])
 
+    def retried(fn):
+        def call(n):
+            for attempt in range(5):  # moto's server occasionally answers 500 under concurrent writes
+                try:
+                    return fn(n)
+                except iam.exceptions.EntityAlreadyExistsException:
+                    return None
+                except Exception:  # noqa: BLE001
+                    if attempt == 4:
+                        raise
+                    time.sleep(0.2)
+        return call
+
     with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(user, range(users)))
-        list(pool.map(role, range(roles)))
+        list(pool.map(retried(user), range(users)))
+        list(pool.map(retried(role), range(roles)))
     create_read_role(iam, ACCOUNT)
 
 

@@ -47,7 +47,7 @@ def create_queues(sqs, prefix: str) -> dict[str, str]:
 
 def configure(table: str, bucket: str, role_name: str, external_id: str, prefix: str = "idcensus/v1/") -> dict:
     """Create storage and queues, and set the environment the functions read (as the stack would)."""
-    ensure_table(boto3.client("dynamodb"), table, True)
+    ensure_table(boto3.client("dynamodb"), table, True)  # already there when the CLI made it
     ensure_bucket(boto3.client("s3"), bucket, "us-east-1", True)
     env = {"TABLE_NAME": table, "BUCKET_NAME": bucket, "EXPORT_PREFIX": prefix, "ROLE_NAME": role_name,
            "EXTERNAL_ID": external_id, "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true",
