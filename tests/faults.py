@@ -11,7 +11,7 @@ import threading
 from idcensus.emulator import answer
 
 
-def query_error(request, code: str, status: int, message: str = "injected") -> AWSResponse:
+def query_error(request, code: str, status: int, message: str = "injected"):
     """An error as query-protocol services (IAM, STS) send it."""
     body = (
         '<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type>'

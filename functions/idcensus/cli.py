@@ -13,8 +13,8 @@ from botocore.exceptions import BotoCoreError, NoCredentialsError, NoRegionError
 
 from idcensus.aws import ClientFactory
 from idcensus.census import RunSummary, run_census
-from idcensus.collect.registry import TIERS, actions_for_tier, tier_policy
 from idcensus.collect.org import describe_accounts, list_active_accounts
+from idcensus.collect.registry import TIERS, actions_for_tier, tier_policy
 from idcensus.errors import ConfigError
 from idcensus.store.export import DEFAULT_PREFIX, Exporter
 from idcensus.store.setup import ensure_bucket, ensure_table

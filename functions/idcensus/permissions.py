@@ -15,6 +15,8 @@ CENTRAL_ACTIONS: dict[str, tuple[str, ...]] = {
         "organizations:ListAccountsForParent",
         "dynamodb:PutItem",
         "s3:GetObject",
+        # Not called: without it S3 answers 403, not NoSuchKey, for latest.json before the first run.
+        "s3:ListBucket",
         "sqs:SendMessage",
     ),
     "account": (
@@ -30,6 +32,10 @@ CENTRAL_ACTIONS: dict[str, tuple[str, ...]] = {
     "finisher": (
         "dynamodb:GetItem",
         "dynamodb:UpdateItem",
+        # A dead-lettered account is stored as failed like a collected one: state diff and outcome.
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "dynamodb:BatchWriteItem",
         "s3:ListBucket",
         "s3:GetObject",
         "s3:PutObject",

@@ -63,7 +63,7 @@ def seed_organization(members: tuple[str, ...] = ("security", "prod", "dev")) ->
         org.move_account(AccountId=account_id, SourceParentId=root_id,
                          DestinationParentId=security if name == "security" else workloads)
         seeded.accounts[name] = account_id
-    for name, account_id in seeded.accounts.items():
+    for account_id in seeded.accounts.values():
         iam = member_session(account_id, management_id).client("iam")
         create_read_role(iam, management_id)
         seed_identities(iam, account_id, seeded)

@@ -1,8 +1,8 @@
 import boto3
-
-from idcensus.collect.account import AccountInfo, collect_account
 from tests.aws.conftest import ACCOUNT, factory
 from tests.faults import deny, gone
+
+from idcensus.collect.account import AccountInfo, collect_account
 
 
 def by_name(items):

@@ -3,9 +3,10 @@
 from argparse import Namespace
 from urllib.parse import unquote
 
+from tests.faults import Throttler, operation_of, query_error
+
 from idcensus.cli import run_collect
 from idcensus.seed import EXTERNAL_ID, READ_ROLE
-from tests.faults import Throttler, operation_of, query_error
 
 
 def args(name):

@@ -4,11 +4,11 @@ import json
 
 import boto3
 import pytest
+from tests.e2e.test_collect_cli import records_of
 
 from idcensus.local import configure, run_pipeline
 from idcensus.pipeline import Pipeline
 from idcensus.seed import EXTERNAL_ID, READ_ROLE
-from tests.e2e.test_collect_cli import records_of
 
 
 @pytest.fixture
