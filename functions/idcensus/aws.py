@@ -76,7 +76,14 @@ class ClientFactory:
         return cls(session=session, region=session.region_name or DEFAULT_REGION, hooks=hooks)
 
     def client(self, service: str):
-        client = self.session.client(service, region_name=self.region, config=self.config)
+        return self._hooked(self.session.client(service, region_name=self.region, config=self.config))
+
+    def resource(self, service: str):
+        resource = self.session.resource(service, region_name=self.region, config=self.config)
+        self._hooked(resource.meta.client)
+        return resource
+
+    def _hooked(self, client):
         for event, handler in self.hooks:
             client.meta.events.register_first(event, handler)
         client.meta.events.register("request-created", self.counter)

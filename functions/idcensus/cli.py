@@ -126,7 +126,7 @@ def run_collect(args, hooks=None) -> RunSummary:
         raise ConfigError(f"cannot reach AWS ({exc}): check AWS_ENDPOINT_URL, network and region") from exc
     if not accounts:
         raise ConfigError("the organization has no ACTIVE accounts to collect")
-    state = StateTable(session.resource("dynamodb", region_name=region, config=factory.config), args.table)
+    state = StateTable(factory.resource("dynamodb"), args.table)
     exporter = Exporter(factory.client("s3"), args.bucket, args.prefix)
     with _progress(len(accounts)) as advance:
         return run_census(

@@ -25,8 +25,7 @@ class Pipeline:
     def __init__(self, settings: Settings, factory: ClientFactory | None = None):
         self.settings = settings
         self.factory = factory or ClientFactory.from_environment()
-        dynamodb = self.factory.session.resource("dynamodb", region_name=self.factory.region,
-                                                 config=self.factory.config)
+        dynamodb = self.factory.resource("dynamodb")
         self.runs = RunTable(dynamodb, settings.table_name)
         self.state = StateTable(dynamodb, settings.table_name)
         self.exporter = Exporter(self.factory.client("s3"), settings.bucket_name, settings.export_prefix)

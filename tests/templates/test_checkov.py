@@ -11,8 +11,13 @@ import pytest
 from tests.templates.cfn import CHECKOV_CONFIG, MEMBER, ROOT, TEMPLATE, load, resources_of_type
 
 CHECKOV = ROOT / ".tools" / "checkov" / "bin" / "checkov"
-ENV = {**os.environ, "SAM_CLI_TELEMETRY": "0", "BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true",
-       "LOG_LEVEL": "WARNING"}
+ENV = {
+    **os.environ,
+    "SAM_CLI_TELEMETRY": "0",
+    "BC_SKIP_MAPPING": "TRUE",
+    "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true",
+    "LOG_LEVEL": "WARNING",
+}
 FILES = ["-f", str(TEMPLATE), "-f", str(MEMBER)]
 SKIP_LINE = re.compile(r"^\s*-\s*(CKV2?_[A-Z]+_\d+)\s*(?:#\s*(.*))?$")
 
@@ -34,8 +39,14 @@ def skips() -> dict[str, str]:
 def start(*args: str, cwd) -> subprocess.Popen:
     if not CHECKOV.exists():
         pytest.fail(f"{CHECKOV} is missing: run `make tools` (make test does it for you)")
-    return subprocess.Popen([str(CHECKOV), *args, *FILES, "--quiet", "--compact", "-o", "json"],
-                            cwd=cwd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [str(CHECKOV), *args, *FILES, "--quiet", "--compact", "-o", "json"],
+        cwd=cwd,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def report(proc: subprocess.Popen) -> dict:

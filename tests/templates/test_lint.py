@@ -19,8 +19,11 @@ ALLOWED_WARNINGS: dict[str, str] = {}
 
 def problems(path):
     matches = lint_file(path)
-    return [f"{m.rule.id} {m.filename}:{m.linenumber} {m.message}" for m in matches
-            if m.rule.id.startswith("E") or (m.rule.id.startswith("W") and m.rule.id not in ALLOWED_WARNINGS)]
+    return [
+        f"{m.rule.id} {m.filename}:{m.linenumber} {m.message}"
+        for m in matches
+        if m.rule.id.startswith("E") or (m.rule.id.startswith("W") and m.rule.id not in ALLOWED_WARNINGS)
+    ]
 
 
 @pytest.mark.parametrize("path", [TEMPLATE, MEMBER], ids=["template", "member"])
@@ -66,8 +69,14 @@ def test_stackset_template_is_the_member_file(template):
 
 
 def test_shared_parameters_agree(template, member):
-    for name in ("CollectorRoleName", "ExternalId", "OrganizationId",
-                 "EnableIdentityCenterTier", "EnableResourcesTier", "EnableActivityTier"):
+    for name in (
+        "CollectorRoleName",
+        "ExternalId",
+        "OrganizationId",
+        "EnableIdentityCenterTier",
+        "EnableResourcesTier",
+        "EnableActivityTier",
+    ):
         central, remote = template["Parameters"][name], member["Parameters"][name]
         for key in ("Default", "AllowedPattern", "AllowedValues", "MinLength", "NoEcho"):
             assert central.get(key) == remote.get(key), (name, key)
