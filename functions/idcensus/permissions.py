@@ -59,26 +59,12 @@ KMS_ACTIONS: dict[str, tuple[str, ...]] = {
 
 # Not called by the code: the Lambda service uses the role to write logs and traces and, for
 # SQS-triggered functions, to poll and delete the messages of its event source queues.
+_LOGS_AND_TRACES = ("logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords")
+_SQS_EVENT_SOURCE = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
 PLATFORM_ACTIONS: dict[str, tuple[str, ...]] = {
-    "planner": ("logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"),
-    "account": (
-        "logs:CreateLogStream",
-        "logs:PutLogEvents",
-        "xray:PutTraceSegments",
-        "xray:PutTelemetryRecords",
-        "sqs:ReceiveMessage",
-        "sqs:DeleteMessage",
-        "sqs:GetQueueAttributes",
-    ),
-    "finisher": (
-        "logs:CreateLogStream",
-        "logs:PutLogEvents",
-        "xray:PutTraceSegments",
-        "xray:PutTelemetryRecords",
-        "sqs:ReceiveMessage",
-        "sqs:DeleteMessage",
-        "sqs:GetQueueAttributes",
-    ),
+    "planner": _LOGS_AND_TRACES,
+    "account": _LOGS_AND_TRACES + _SQS_EVENT_SOURCE,
+    "finisher": _LOGS_AND_TRACES + _SQS_EVENT_SOURCE,
 }
 
 # What the vendor's role may do: read the exports and consume the run notifications.
