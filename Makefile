@@ -37,6 +37,7 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python benchmarks/bench_collect.py
+	$(VENV)/bin/python benchmarks/bench_queue.py
 
 schema: $(VENV)/.installed
 	$(VENV)/bin/idcensus schema --write docs/schema
