@@ -21,6 +21,7 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/idcensus demo
 
 test: $(VENV)/.installed tools
+	$(VENV)/bin/ruff check functions tests benchmarks
 	$(VENV)/bin/python -m pytest -n 2 tests
 
 tools: $(CHECKOV_STAMP)

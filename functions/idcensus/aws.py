@@ -70,9 +70,8 @@ class ClientFactory:
         hooks = list(hooks or [])
         if os.environ.get("IDCENSUS_EMULATOR") == "1":
             from idcensus.emulator import GapAnswers
-            from idcensus.seed import SERVICE_CREDENTIALS
 
-            hooks += GapAnswers(SERVICE_CREDENTIALS).hooks()
+            hooks += GapAnswers().hooks()
         return cls(session=session, region=session.region_name or DEFAULT_REGION, hooks=hooks)
 
     def client(self, service: str):

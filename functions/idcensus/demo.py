@@ -131,6 +131,8 @@ def show_notable(console: Console, s3, manifest: dict) -> None:
     table = Table(title="notable identities")
     table.add_column("identity")
     table.add_column("why")
+    group_policies = {g["id"]: set(g["data"]["attached_policies"])
+                      for g in read_files(s3, manifest, "snapshot", "iam.group")}
     for u in read_files(s3, manifest, "snapshot", "iam.user"):
         d = u["data"]
         if d["password"] and d["password"]["enabled"] and not (d["mfa"] and d["mfa"]["enabled"]):
@@ -140,7 +142,7 @@ def show_notable(console: Console, s3, manifest: dict) -> None:
                 table.add_row(d["arn"], f"inactive access key {k['id']} kept")
             elif k["last_used_at"] is None:
                 table.add_row(d["arn"], f"active access key {k['id']} never used")
-        if "arn:aws:iam::aws:policy/AdministratorAccess" in _effective(d, manifest, s3):
+        if "arn:aws:iam::aws:policy/AdministratorAccess" in _effective(d, group_policies):
             table.add_row(d["arn"], "administrator (through a group or directly)")
     orgs = {a["account_id"] for a in manifest["accounts"]}
     for r in read_files(s3, manifest, "snapshot", "iam.role"):
@@ -153,16 +155,10 @@ def show_notable(console: Console, s3, manifest: dict) -> None:
     console.print(table)
 
 
-_groups_cache: dict = {}
-
-
-def _effective(user: dict, manifest: dict, s3) -> set[str]:
-    if not _groups_cache:
-        for g in read_files(s3, manifest, "snapshot", "iam.group"):
-            _groups_cache[g["id"]] = set(g["data"]["attached_policies"])
+def _effective(user: dict, group_policies: dict[str, set[str]]) -> set[str]:
     policies = set(user["attached_policies"])
     for g in user["groups"]:
-        policies |= _groups_cache.get(g, set())
+        policies |= group_policies.get(g, set())
     return policies
 
 

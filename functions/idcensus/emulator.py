@@ -27,6 +27,21 @@ ROOT_ROW = (
 ROOT_LAST_USED = "2026-10-30T17:02:44+00:00"
 
 
+# A recorded ListServiceSpecificCredentials entry (shape as AWS returns it), keyed by user name:
+# every emulated account that has this user answers with it.
+SERVICE_CREDENTIALS = {
+    "ci-deploy": [
+        {
+            "Status": "Active",
+            "ServiceUserName": "ci-deploy-at-000000000000",
+            "CreateDate": "2025-03-02T10:00:00Z",
+            "ServiceSpecificCredentialId": "ACCAEXAMPLE0000000001",
+            "ServiceName": "codecommit.amazonaws.com",
+        }
+    ]
+}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -74,7 +89,7 @@ class GapAnswers:
     """botocore hooks answering what moto 5.2 does not emulate (see MOTO_NOTES.md)."""
 
     def __init__(self, service_credentials: dict[str, list[dict]] | None = None, root_mfa: bool = True):
-        self.service_credentials = service_credentials or {}
+        self.service_credentials = SERVICE_CREDENTIALS if service_credentials is None else service_credentials
         self.root_mfa = root_mfa
 
     def hooks(self):

@@ -38,9 +38,13 @@ class Pipeline:
         previous = self.exporter.latest()
         self.runs.open(run_id, total=len(accounts), started_at=now_iso(),
                        previous_run_id=previous["run_id"] if previous else None)
-        for info in accounts:
-            self.sqs.send_message(QueueUrl=self.settings.account_queue_url,
-                                  MessageBody=json.dumps({"run_id": run_id, "account": _info_json(info)}))
+        for start in range(0, len(accounts), 10):  # SendMessageBatch takes 10 at most
+            entries = [{"Id": str(n), "MessageBody": json.dumps({"run_id": run_id, "account": _info_json(info)})}
+                       for n, info in enumerate(accounts[start:start + 10])]
+            sent = self.sqs.send_message_batch(QueueUrl=self.settings.account_queue_url, Entries=entries)
+            if sent.get("Failed"):
+                raise RuntimeError(f"could not enqueue {len(sent['Failed'])} accounts of run {run_id}: "
+                                   f"{sent['Failed'][0].get('Message')}; the run stays open, rerun the planner")
         return {"run_id": run_id, "accounts": len(accounts)}
 
     def collect(self, message: dict[str, Any]) -> str:

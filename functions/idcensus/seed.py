@@ -133,15 +133,3 @@ def seed_identities(iam, account_id: str, org: SeededOrg) -> None:
     iam.put_role_policy(RoleName="vendor-access", PolicyName="read-reports",
                         PolicyDocument=policy(allow("s3:GetObject", "arn:aws:s3:::reports/*")))
 
-
-SERVICE_CREDENTIALS = {
-    "ci-deploy": [
-        {
-            "Status": "Active",
-            "ServiceUserName": "ci-deploy-at-000000000000",
-            "CreateDate": "2025-03-02T10:00:00Z",
-            "ServiceSpecificCredentialId": "ACCAEXAMPLE0000000001",
-            "ServiceName": "codecommit.amazonaws.com",
-        }
-    ]
-}

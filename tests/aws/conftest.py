@@ -6,7 +6,7 @@ from moto import mock_aws
 
 from idcensus.aws import ClientFactory
 from idcensus.emulator import GapAnswers
-from idcensus.seed import SERVICE_CREDENTIALS, SeededOrg, seed_identities
+from idcensus.seed import SeededOrg, seed_identities
 
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 ACCOUNT = "123456789012"  # moto's default account
@@ -37,5 +37,5 @@ def seeded(aws):
 
 
 def factory(*hooks, with_gaps=True) -> ClientFactory:
-    gaps = GapAnswers(SERVICE_CREDENTIALS).hooks() if with_gaps else []
+    gaps = GapAnswers().hooks() if with_gaps else []
     return ClientFactory(hooks=[*gaps, *hooks], account_id=ACCOUNT)

@@ -61,13 +61,15 @@ def test_service_specific_credentials_follow_markers():
 def test_virtual_mfa_pages_and_unassigned_devices(data_dir):
     client = boto3.client("iam", region_name="us-east-1")
     assigned = {"SerialNumber": "arn:aws:iam::210987654321:mfa/u1", "EnableDate": "2025-01-01T00:00:00Z",
-                "User": {"Path": "/", "UserName": "u1", "UserId": "AIDAEXAMPLEUSER00001", "Arn": "arn:aws:iam::210987654321:user/u1",
+                "User": {"Path": "/", "UserName": "u1", "UserId": "AIDAEXAMPLEUSER00001",
+                         "Arn": "arn:aws:iam::210987654321:user/u1",
                          "CreateDate": "2024-01-01T00:00:00Z"}}
     with Stubber(client) as stub:
         stub.add_response("list_virtual_mfa_devices", {"VirtualMFADevices": [assigned], "IsTruncated": True,
                           "Marker": "n"}, {"AssignmentStatus": "Assigned"})
-        stub.add_response("list_virtual_mfa_devices", {"VirtualMFADevices": [{"SerialNumber": "arn:aws:iam::210987654321:mfa/spare"}],
-                          "IsTruncated": False}, {"AssignmentStatus": "Assigned", "Marker": "n"})
+        spare = {"SerialNumber": "arn:aws:iam::210987654321:mfa/spare"}  # unassigned: no User
+        stub.add_response("list_virtual_mfa_devices", {"VirtualMFADevices": [spare], "IsTruncated": False},
+                          {"AssignmentStatus": "Assigned", "Marker": "n"})
         devices = cred.list_virtual_mfa_devices(client)
     assert list(devices) == ["arn:aws:iam::210987654321:user/u1"]
     assert devices["arn:aws:iam::210987654321:user/u1"].type == "virtual"

@@ -14,7 +14,8 @@ from idcensus.seed import EXTERNAL_ID, READ_ROLE, member_session
 from idcensus.settings import Settings
 
 # API operation -> the IAM action that authorizes it, where the names differ.
-ACTION_OF = {"s3.ListObjectsV2": "s3:ListBucket", "s3.HeadObject": "s3:GetObject", "s3.HeadBucket": "s3:ListBucket"}
+ACTION_OF = {"sqs.SendMessageBatch": "sqs:SendMessage",
+             "s3.ListObjectsV2": "s3:ListBucket", "s3.HeadObject": "s3:GetObject", "s3.HeadBucket": "s3:ListBucket"}
 
 
 def actions(counter) -> set[str]:

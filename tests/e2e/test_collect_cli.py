@@ -30,7 +30,8 @@ def test_every_export_file_matches_its_manifest(cli, s3, org):
     manifest = manifest_of(s3, cli.bucket, summary)
     assert {a["account_id"] for a in manifest["accounts"]} == set(org.accounts.values())
     assert all(a["status"] == "ok" for a in manifest["accounts"])
-    listed = {o["Key"] for o in s3.list_objects_v2(Bucket=cli.bucket, Prefix=f"idcensus/v1/runs/{summary['run_id']}/")["Contents"]}
+    run_prefix = f"idcensus/v1/runs/{summary['run_id']}/"
+    listed = {o["Key"] for o in s3.list_objects_v2(Bucket=cli.bucket, Prefix=run_prefix)["Contents"]}
     assert listed == {f["key"] for f in manifest["files"]} | {summary["manifest_key"]}  # nothing unlisted
     schemas = all_schemas()
     seen = set()
@@ -71,7 +72,8 @@ def test_unchanged_rerun_and_deletion(cli, s3, org):
     deleted = [c for c in records_of(s3, cli.bucket, manifest_of(s3, cli.bucket, fourth), "changes") if c["id"] == gone_arn]
     assert len(deleted) == 1 and deleted[0]["change"] == "deleted" and deleted[0]["deleted"] is True
     assert deleted[0]["deleted_at"]
-    item = boto3.resource("dynamodb").Table(cli.table).get_item(Key={"pk": f"ACCOUNT#{dev}", "sk": f"iam.user#{gone_arn}"})["Item"]
+    key = {"pk": f"ACCOUNT#{dev}", "sk": f"iam.user#{gone_arn}"}
+    item = boto3.resource("dynamodb").Table(cli.table).get_item(Key=key)["Item"]
     assert item["deleted"] is True
 
 

@@ -42,13 +42,15 @@ class Outcomes:
         try:
             value = fn()
         except Exception as exc:  # noqa: BLE001 - every failure becomes an outcome
-            err = exc if isinstance(exc, IdcensusError) else translate(exc, name)
-            self.capabilities[name] = "denied" if isinstance(err, CapabilityDenied) else "failed"
-            self.errors[name] = str(err)
-            log.warning("capability %s %s: %s", name, self.capabilities[name], err)
+            self.fail(name, exc if isinstance(exc, IdcensusError) else translate(exc, name))
             return None
         self.capabilities[name] = "ok"
         return value
+
+    def fail(self, name: str, err: IdcensusError) -> None:
+        self.capabilities[name] = "denied" if isinstance(err, CapabilityDenied) else "failed"
+        self.errors[name] = str(err)
+        log.warning("capability %s %s: %s", name, self.capabilities[name], err)
 
     def collection(self, error: str | None = None) -> Collection:
         values = set(self.capabilities.values()) - {"skipped"}
@@ -94,11 +96,13 @@ def collect_account(factory, info: AccountInfo, *, max_workers: int = 8) -> Acco
     durations = out.run("iam.role_sessions", lambda: iamc.get_role_session_durations(iam))
 
     users = details.users if details else []
+    keys = extra_mfa = None
     if details is None:
         # Without the principal list there is nobody to ask about keys or devices.
-        out.capabilities.update({"iam.access_keys": "skipped"})
-    keys = _per_user_keys(iam, users, rows, out, max_workers)
-    extra_mfa = _per_user_mfa(iam, users, rows, virtual, out, max_workers)
+        out.capabilities["iam.access_keys"] = "skipped"
+    else:
+        keys = _per_user_keys(iam, users, rows, out, max_workers)
+        extra_mfa = _per_user_mfa(iam, users, rows, virtual, out, max_workers)
 
     account = Account(
         account_id=info.account_id,
@@ -136,41 +140,40 @@ def _summary(iam) -> dict[str, Any]:
     return {"alias": aliases[0] if aliases else None, "counters": dict(sorted(counters.items()))}
 
 
-def _per_user(iam, users, out: Outcomes, capability: str, fn, max_workers: int) -> dict[str, Any] | None:
-    """Run fn(iam, user_name) for each user with bounded concurrency.
+def _per_user(iam, users, out: Outcomes, what: str, fn, max_workers: int) -> dict[str, Any] | IdcensusError:
+    """fn(iam, user_name) for each user, `max_workers` at a time: results by ARN, or the first error.
 
-    A user deleted mid-run is skipped and recorded; a denied call denies the capability.
+    A user deleted mid-run is skipped and recorded, not an error.
     """
-    if not users:
-        out.capabilities.setdefault(capability, "ok")
-        return {} if out.capabilities[capability] == "ok" else None
 
     def one(user):
         try:
             return user["Arn"], fn(iam, user["UserName"])
-        except Exception as exc:  # noqa: BLE001
-            return user["Arn"], translate(exc, f"{capability} {user['UserName']}")
+        except Exception as exc:  # noqa: BLE001 - translated, then sorted below
+            return user["Arn"], translate(exc, f"{what} {user['UserName']}")
 
     results: dict[str, Any] = {}
+    error: IdcensusError | None = None
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
         for arn, value in pool.map(one, users):
             if isinstance(value, PrincipalGone):
                 out.skipped.append(arn)
             elif isinstance(value, IdcensusError):
-                out.capabilities[capability] = "denied" if isinstance(value, CapabilityDenied) else "failed"
-                out.errors[capability] = str(value)
+                error = error or value
             else:
                 results[arn] = value
-    if out.capabilities.get(capability, "ok") != "ok":
-        return None
-    out.capabilities[capability] = "ok"
-    return results
+    return error or results
 
 
 def _per_user_keys(iam, users, rows, out: Outcomes, max_workers: int):
     # Only users the report shows holding a key; everyone when the report is missing.
     holders = [u for u in users if rows is None or cred.report_holds_keys(rows.get(u["Arn"], {}))]
-    return _per_user(iam, holders, out, "iam.access_keys", cred.list_access_keys, max_workers)
+    keys = _per_user(iam, holders, out, "iam.access_keys", cred.list_access_keys, max_workers)
+    if isinstance(keys, IdcensusError):
+        out.fail("iam.access_keys", keys)
+        return None
+    out.capabilities["iam.access_keys"] = "ok"
+    return keys
 
 
 def _per_user_mfa(iam, users, rows, virtual, out: Outcomes, max_workers: int):
@@ -180,15 +183,11 @@ def _per_user_mfa(iam, users, rows, virtual, out: Outcomes, max_workers: int):
             return virtual is None
         return cred.flag(rows.get(u["Arn"], {}).get("mfa_active")) and u["Arn"] not in (virtual or {})
 
-    pending = [u for u in users if needs(u)]
-    if not pending:
-        return {}
-    found = _per_user(iam, pending, out, "iam.mfa_devices.per_user", cred.list_mfa_devices, max_workers)
-    # Folded into the one MFA capability so the outcome table stays per permission.
-    outcome = out.capabilities.pop("iam.mfa_devices.per_user")
-    if outcome != "ok":
-        out.capabilities["iam.mfa_devices"] = outcome
-        out.errors["iam.mfa_devices"] = out.errors.pop("iam.mfa_devices.per_user", "")
+    found = _per_user(iam, [u for u in users if needs(u)], out, "iam.mfa_devices", cred.list_mfa_devices,
+                      max_workers)
+    if isinstance(found, IdcensusError):
+        out.fail("iam.mfa_devices", found)  # the listing's outcome stands unless this failed
+        return None
     return found
 
 

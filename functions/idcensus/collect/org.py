@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from idcensus.collect.account import AccountInfo
 from idcensus.errors import CapabilityDenied, ConfigError, translate
+
+log = logging.getLogger("idcensus")
 
 
 def list_active_accounts(org) -> list[AccountInfo]:
@@ -60,6 +64,8 @@ def describe_accounts(org, account_ids: list[str]) -> list[AccountInfo]:
                     joined_at=a.get("JoinedTimestamp"),
                 )
             )
-        except Exception:  # noqa: BLE001 - a standalone account, or no Organizations access
+        except Exception as exc:  # noqa: BLE001 - a standalone account, or no Organizations access
+            log.warning("account %s: no organization details (%s); collecting it by ID alone",
+                        account_id, translate(exc, "organizations:DescribeAccount"))
             infos.append(AccountInfo(account_id=account_id))
     return infos

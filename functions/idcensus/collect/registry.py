@@ -76,17 +76,6 @@ CAPABILITIES: tuple[Capability, ...] = (
 
 BY_NAME = {c.name: c for c in CAPABILITIES}
 
-# Calls made from the central (management or delegated-admin) account, not through the member role.
-ORGANIZATION_ACTIONS = (
-    "organizations:DescribeOrganization",
-    "organizations:ListRoots",
-    "organizations:ListOrganizationalUnitsForParent",
-    "organizations:ListAccountsForParent",
-    "organizations:DescribeAccount",
-    "sts:AssumeRole",
-)
-
-
 def actions_for_tier(tier: str) -> list[str]:
     return sorted({a for c in CAPABILITIES if c.tier == tier for a in c.actions})
 
