@@ -74,8 +74,8 @@ class ClientFactory:
             hooks += GapAnswers().hooks()
         return cls(session=session, region=session.region_name or DEFAULT_REGION, hooks=hooks)
 
-    def client(self, service: str):
-        return self._hooked(self.session.client(service, region_name=self.region, config=self.config))
+    def client(self, service: str, region: str | None = None):
+        return self._hooked(self.session.client(service, region_name=region or self.region, config=self.config))
 
     def resource(self, service: str):
         resource = self.session.resource(service, region_name=self.region, config=self.config)

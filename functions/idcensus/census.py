@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from idcensus.collect.account import AccountInfo, AccountResult, Outcomes, collect_account
+from idcensus.collect.account import AccountInfo, AccountResult, CollectOptions, Outcomes, collect_account
 from idcensus.collect.documents import timestamp
 from idcensus.collect.registry import BY_NAME
 from idcensus.model.records import Account, make_record
@@ -42,6 +42,7 @@ def to_records(result: AccountResult, run_id: str, collected_at: str) -> list[di
     records += [rec("iam.group", g.arn, g) for g in result.groups]
     records += [rec("iam.role", r.arn, r) for r in result.roles]
     records += [rec("iam.policy", p.arn, p) for p in result.policies]
+    records += [rec(type_, id_, data) for type_, id_, data in result.extra]
     return records
 
 
@@ -89,11 +90,11 @@ class RunSummary:
 
 
 def gather(factory, info: AccountInfo, *, role_name: str, external_id: str | None, run_id: str,
-           max_workers: int = 8) -> AccountResult:
+           max_workers: int = 8, options: CollectOptions | None = None) -> AccountResult:
     """Assume the account's read role and collect it. Never raises for the account's own faults."""
     try:
         member = factory.assume(f"arn:aws:iam::{info.account_id}:role/{role_name}", external_id, f"idcensus-{run_id}")
-        return collect_account(member, info, max_workers=max_workers)
+        return collect_account(member, info, max_workers=max_workers, options=options)
     except Exception as exc:  # noqa: BLE001 - one broken account never stops the others
         log.warning("account %s failed: %s", info.account_id, exc)
         return AccountResult(account=failed_account(info, f"{type(exc).__name__}: {exc}"))
@@ -125,12 +126,12 @@ def store(result: AccountResult, *, run_id: str, collected_at: str, state: State
 
 def collect_one(
     factory, info: AccountInfo, *, role_name: str, external_id: str | None, run_id: str,
-    state: StateTable, exporter: Exporter, max_workers: int = 8,
+    state: StateTable, exporter: Exporter, max_workers: int = 8, options: CollectOptions | None = None,
 ) -> AccountOutcome:
     started = datetime.now(UTC)
     collected_at = now_iso()
     result = gather(factory, info, role_name=role_name, external_id=external_id, run_id=run_id,
-                    max_workers=max_workers)
+                    max_workers=max_workers, options=options)
     return store(result, run_id=run_id, collected_at=collected_at, state=state, exporter=exporter, started=started)
 
 
@@ -145,7 +146,7 @@ def failed_account(info: AccountInfo, error: str) -> Account:
 def run_census(
     factory, accounts: list[AccountInfo], *, role_name: str, external_id: str | None,
     state: StateTable, exporter: Exporter, account_workers: int = 4, principal_workers: int = 8,
-    on_account: Callable[[AccountOutcome], None] | None = None,
+    on_account: Callable[[AccountOutcome], None] | None = None, options: CollectOptions | None = None,
 ) -> RunSummary:
     run_id = new_run_id()
     started_at = now_iso()
@@ -154,7 +155,7 @@ def run_census(
     with ThreadPoolExecutor(max_workers=account_workers) as pool:
         futures = [
             pool.submit(collect_one, factory, info, role_name=role_name, external_id=external_id, run_id=run_id,
-                        state=state, exporter=exporter, max_workers=principal_workers)
+                        state=state, exporter=exporter, max_workers=principal_workers, options=options)
             for info in accounts
         ]
         for future in as_completed(futures):

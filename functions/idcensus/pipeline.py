@@ -53,7 +53,7 @@ class Pipeline:
         started = datetime.now(UTC)
         result = gather(self.factory, info, role_name=self.settings.role_name,
                         external_id=self.settings.external_id, run_id=run_id,
-                        max_workers=self.settings.principal_workers)
+                        max_workers=self.settings.principal_workers, options=self.settings.collect_options())
         return self._finish_account(run_id, result, started)
 
     def dead_letter(self, message: dict[str, Any]) -> str:

@@ -19,6 +19,13 @@ class Settings(BaseModel):
     finish_queue_url: str | None = None
     vendor_queue_url: str | None = None
     principal_workers: int = Field(8, ge=1, le=32)
+    resource_regions: str = Field("us-east-1", description="comma-separated regions for Tier 3 resources")
+
+    def collect_options(self):
+        from idcensus.collect.account import CollectOptions
+
+        regions = tuple(r.strip() for r in self.resource_regions.split(",") if r.strip())
+        return CollectOptions(regions=regions or ("us-east-1",))
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -12,7 +12,7 @@ from idcensus.collect import credentials as cred
 from idcensus.collect import iam as iamc
 from idcensus.collect.documents import latest, timestamp
 from idcensus.errors import CapabilityDenied, IdcensusError, PrincipalGone, translate
-from idcensus.model.records import Account, Collection, Mfa, Password, ServiceCredential, User
+from idcensus.model.records import Account, Collection, Item, Mfa, Password, ServiceCredential, User
 
 log = logging.getLogger("idcensus")
 T = TypeVar("T")
@@ -29,6 +29,14 @@ class AccountInfo:
     organization_id: str | None = None
     ou_path: str | None = None
     joined_at: Any = None
+
+
+@dataclass(frozen=True)
+class CollectOptions:
+    """What the customer enabled beyond Tier 1: regions for Tier 3 resources, and so on."""
+
+    regions: tuple[str, ...] = ("us-east-1",)
+    marketplace_days: int = 90
 
 
 @dataclass
@@ -79,14 +87,17 @@ class AccountResult:
     policies: list = field(default_factory=list)
     users: list = field(default_factory=list)
     root: Any = None
+    extra: list[Item] = field(default_factory=list)  # records of the tiers beyond IAM
 
     def ok(self, capability: str) -> bool:
         return self.account.collection.capabilities.get(capability) == "ok"
 
 
-def collect_account(factory, info: AccountInfo, *, max_workers: int = 8) -> AccountResult:
+def collect_account(factory, info: AccountInfo, *, max_workers: int = 8,
+                    options: CollectOptions | None = None) -> AccountResult:
     iam = factory.client("iam")
     out = Outcomes()
+    extra = collect_extra(factory, info, out, options or CollectOptions())
     details = out.run("iam.authorization_details", lambda: iamc.get_authorization_details(iam))
     report_csv = out.run("iam.credential_report", lambda: cred.get_credential_report(iam))
     rows = cred.parse_credential_report(report_csv) if report_csv is not None else None
@@ -116,7 +127,7 @@ def collect_account(factory, info: AccountInfo, *, max_workers: int = 8) -> Acco
         summary=(summary or {}).get("counters", {}),
         collection=out.collection(),
     )
-    result = AccountResult(account=account)
+    result = AccountResult(account=account, extra=extra)
     if rows is not None and (root := cred.root_row(rows)):
         result.root = cred.transform_root(root)
     if details is None:
@@ -132,6 +143,16 @@ def collect_account(factory, info: AccountInfo, *, max_workers: int = 8) -> Acco
             _user(u, arns, rows, keys, virtual, extra_mfa, services, out.capabilities)
         )
     return result
+
+
+def collect_extra(factory, info: AccountInfo, out: Outcomes, options: CollectOptions) -> list[Item]:
+    """Tiers 2 and 3 and Marketplace charges: each collector records its own capability outcomes."""
+    from idcensus.collect import costs, identity_center, resources
+
+    items: list[Item] = []
+    for collector in (identity_center.collect, resources.collect, costs.collect):
+        items += collector(factory, info, out, options)
+    return items
 
 
 def _summary(iam) -> dict[str, Any]:

@@ -13,6 +13,9 @@ class Capability:
     actions: tuple[str, ...]
     covers: tuple[str, ...]  # record types this capability is authoritative for (deletion)
     description: str
+    # One cheap read that proves the capability works: (service, operation, params), for `idcensus check`.
+    probe: tuple[str, str, dict] | None = None
+    regional: bool = False  # collected in every enabled region, not once per account
 
 
 TIERS = {

@@ -164,6 +164,17 @@ RECORD_TYPES: dict[str, type[_Data]] = {
 }
 
 
+Item = tuple[str, str, _Data]  # (record type, id, data): what a collector hands to the envelope
+
+
+def register(types: dict[str, type[_Data]]) -> None:
+    """Record types declared in other model modules (sso, resources, billing, activity) join here."""
+    clash = set(types) & set(RECORD_TYPES)
+    if clash:
+        raise ValueError(f"record types declared twice: {sorted(clash)}")
+    RECORD_TYPES.update(types)
+
+
 def make_record(
     type_: str, id_: str, account_id: str, data: _Data, *, run_id: str, collected_at: str
 ) -> dict[str, Any]:

@@ -1,0 +1,13 @@
+"""AWS Marketplace charges from Cost Explorer in the payer account."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from idcensus.collect.account import AccountInfo, CollectOptions, Outcomes
+    from idcensus.model.records import Item
+
+
+def collect(factory, info: AccountInfo, out: Outcomes, options: CollectOptions) -> list[Item]:
+    return []
