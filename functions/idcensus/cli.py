@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import re
@@ -21,6 +22,8 @@ from idcensus.store.setup import ensure_bucket, ensure_table
 from idcensus.store.state import StateTable
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+# Subcommands declared beside the code they drive.
+COMMAND_MODULES = ("idcensus.commands.activity", "idcensus.commands.check")
 
 
 def parse_accounts(value: str) -> list[str] | None:
@@ -58,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("schema", help="print the JSON Schema of the export records")
     s.add_argument("--write", metavar="DIR", help="write one file per record type into DIR instead")
+    for module in COMMAND_MODULES:
+        # Each adds its subcommands with set_defaults(func=...): func(args) -> exit code.
+        importlib.import_module(module).add_parsers(sub)
     return parser
 
 
@@ -66,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, format="%(levelname)s %(message)s")
     try:
+        if getattr(args, "func", None):
+            return args.func(args)
         if args.command == "collect":
             return collect_command(args)
         if args.command == "demo":

@@ -1,0 +1,1 @@
+"""Subcommands of `idcensus` declared beside their code (see cli.COMMAND_MODULES)."""
