@@ -23,7 +23,7 @@ from idcensus.store.state import StateTable
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 # Subcommands declared beside the code they drive.
-COMMAND_MODULES = ("idcensus.commands.activity", "idcensus.commands.check")
+COMMAND_MODULES = ("idcensus.commands.activity", "idcensus.commands.check", "idcensus.commands.docs")
 
 
 def parse_accounts(value: str) -> list[str] | None:

@@ -2,16 +2,35 @@ import json
 import re
 from pathlib import Path
 
-from idcensus.collect.registry import tier_policy
+from idcensus.collect.registry import TIERS, tier_policy
+from idcensus.docs import block_names, render
 
 README = Path(__file__).parents[2] / "README.md"
 
 
-def test_readme_policy_block_is_generated_from_the_registry():
+def test_readme_generated_blocks_are_fresh():
     text = README.read_text()
-    block = re.search(r"<!-- policy:identity -->\s*```json\n(.*?)```\s*<!-- /policy -->", text, re.S)
-    assert block, "README lost its generated policy block"
-    assert json.loads(block.group(1)) == tier_policy("identity"), "run: idcensus policy --tier identity"
+    assert render(text) == text, "README is stale: run 'idcensus docs README.md'"
+
+
+def test_readme_has_the_capability_table_and_every_tier_policy():
+    names = block_names(README.read_text())
+    assert {"capabilities", *(f"policy.{t}" for t in TIERS)} <= names
+
+
+def test_readme_tier1_policy_is_the_registry_policy():
+    text = README.read_text()
+    block = re.search(r"<!-- gen:policy.identity -->\s*```json\n(.*?)```", text, re.S)
+    assert block and json.loads(block.group(1)) == tier_policy("identity")
+
+
+def test_render_rejects_an_unknown_block():
+    try:
+        render("<!-- gen:nope -->\nx\n<!-- /gen -->")
+    except KeyError as exc:
+        assert "gen:nope" in str(exc)
+    else:
+        raise AssertionError("an unknown block must fail")
 
 
 def test_readme_names_the_two_commands():
