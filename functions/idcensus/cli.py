@@ -14,6 +14,7 @@ from botocore.exceptions import BotoCoreError, NoCredentialsError, NoRegionError
 
 from idcensus.aws import ClientFactory
 from idcensus.census import RunSummary, run_census
+from idcensus.collect.account import CollectOptions
 from idcensus.collect.org import describe_accounts, list_active_accounts
 from idcensus.collect.registry import TIERS, actions_for_tier, tier_policy
 from idcensus.errors import ConfigError
@@ -36,6 +37,14 @@ def parse_accounts(value: str) -> list[str] | None:
     return ids
 
 
+def parse_regions(value: str) -> tuple[str, ...]:
+    regions = tuple(v.strip() for v in value.split(",") if v.strip())
+    bad = [r for r in regions if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", r)]
+    if not regions or bad:
+        raise argparse.ArgumentTypeError(f"expected region names separated by commas (e.g. us-east-1,eu-west-1), got {value!r}")
+    return regions
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="idcensus", description="Identity census for AWS Organizations.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every capability outcome")
@@ -51,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--region", default=None, help="region of the table and bucket (default: AWS config)")
     c.add_argument("--create-storage", action="store_true", help="create the table and bucket when missing")
     c.add_argument("--account-workers", type=int, default=4, help="accounts collected at once")
+    c.add_argument("--regions", type=parse_regions, default=None, metavar="R[,R...]",
+                   help="regions for Tier 3 resources (default: the AWS config region)")
     c.add_argument("--json", action="store_true", help="print the run summary as JSON")
 
     d = sub.add_parser("demo", help="run the census on an embedded AWS emulator and show the export")
@@ -136,10 +147,11 @@ def run_collect(args, hooks=None) -> RunSummary:
         raise ConfigError("the organization has no ACTIVE accounts to collect")
     state = StateTable(factory.resource("dynamodb"), args.table)
     exporter = Exporter(factory.client("s3"), args.bucket, args.prefix)
+    options = CollectOptions(regions=getattr(args, "regions", None) or (region,))
     with _progress(len(accounts)) as advance:
         return run_census(
             factory, accounts, role_name=args.role_name, external_id=args.external_id, state=state,
-            exporter=exporter, account_workers=max(1, args.account_workers), on_account=advance,
+            exporter=exporter, account_workers=max(1, args.account_workers), on_account=advance, options=options,
         )
 
 
