@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from idcensus.model.activity import ACTIVITY_TYPE, activity_schema
 from idcensus.model.records import RECORD_TYPES, SCHEMA_VERSION
 
 CHANGE_VALUES = ["created", "updated", "deleted"]
@@ -40,7 +41,9 @@ def envelope_schema(type_: str) -> dict[str, Any]:
 
 
 def all_schemas() -> dict[str, dict[str, Any]]:
-    return {type_: envelope_schema(type_) for type_ in RECORD_TYPES}
+    schemas = {type_: envelope_schema(type_) for type_ in RECORD_TYPES}
+    schemas[ACTIVITY_TYPE] = activity_schema()  # its own envelope: event_time/received_at, no run_id
+    return schemas
 
 
 def write_schemas(folder: Path) -> list[Path]:
