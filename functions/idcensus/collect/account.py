@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from idcensus.collect import credentials as cred
 from idcensus.collect import iam as iamc
 from idcensus.collect.documents import latest, timestamp
+from idcensus.collect.resources import org_scope
 from idcensus.errors import CapabilityDenied, IdcensusError, PrincipalGone, translate
 from idcensus.model.records import Account, Collection, Item, Mfa, Password, ServiceCredential, User
 
@@ -29,6 +30,7 @@ class AccountInfo:
     organization_id: str | None = None
     ou_path: str | None = None
     joined_at: Any = None
+    management: bool = False  # the organization's management (payer) account: billing data lives here
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,13 @@ class CollectOptions:
 
     regions: tuple[str, ...] = ("us-east-1",)
     marketplace_days: int = 90
+    # Incremental Marketplace sync: query from this date (YYYY-MM-DD) instead of the full window;
+    # costs.incremental_start() derives it from the charges already in the state table.
+    marketplace_since: str | None = None
+    # Every account of the organization: Identity Center assignments are listed per account
+    # (empty: only the account being collected). Filled by the census from the account list.
+    org_accounts: tuple[str, ...] = ()
+    identity_center_region: str | None = None  # the instance's home region; None: the factory's
 
 
 @dataclass
@@ -56,12 +65,14 @@ class Outcomes:
         return value
 
     def fail(self, name: str, err: IdcensusError) -> None:
-        self.capabilities[name] = "denied" if isinstance(err, CapabilityDenied) else "failed"
+        # An error may name its own outcome (e.g. "not_enabled" for Cost Explorer).
+        outcome = getattr(err, "outcome", None)
+        self.capabilities[name] = outcome or ("denied" if isinstance(err, CapabilityDenied) else "failed")
         self.errors[name] = str(err)
         log.warning("capability %s %s: %s", name, self.capabilities[name], err)
 
     def collection(self, error: str | None = None) -> Collection:
-        values = set(self.capabilities.values()) - {"skipped"}
+        values = set(self.capabilities.values()) - {"skipped", "not_enabled"}  # neither is a fault of ours
         if error or not values or values == {"failed"}:
             status = "failed"
         elif values == {"denied"}:
@@ -135,7 +146,7 @@ def collect_account(factory, info: AccountInfo, *, max_workers: int = 8,
     skipped = set(out.skipped)
     details.users = [u for u in details.users if u["Arn"] not in skipped]
     result.groups = iamc.transform_groups(details)
-    result.roles = iamc.transform_roles(details, durations)
+    result.roles = iamc.transform_roles(details, durations, org_scope(info, options or CollectOptions()))
     result.policies = iamc.transform_policies(details)
     arns = iamc.group_arns(details)
     for u in details.users:

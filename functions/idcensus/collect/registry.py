@@ -3,6 +3,7 @@ actions it needs. This one list drives collection, `idcensus check` and the leas
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -14,8 +15,10 @@ class Capability:
     covers: tuple[str, ...]  # record types this capability is authoritative for (deletion)
     description: str
     # One cheap read that proves the capability works: (service, operation, params), for `idcensus check`.
-    probe: tuple[str, str, dict] | None = None
+    # params may be a callable returning them, for probes that need today's date (Cost Explorer).
+    probe: tuple[str, str, dict | Callable[[], dict]] | None = None
     regional: bool = False  # collected in every enabled region, not once per account
+    management_only: bool = False  # only the organization's management (payer) account has this data
 
 
 TIERS = {
@@ -23,6 +26,8 @@ TIERS = {
     "identity_center": "Tier 2 - IAM Identity Center",
     "resources": "Tier 3 - resources with resource policies",
     "activity": "Tier 4 - activity",
+    # Its own tier: organization-wide spend is granted by finance, and only in the payer account.
+    "billing": "Billing - AWS Marketplace charges from Cost Explorer (management account only)",
 }
 
 CAPABILITIES: tuple[Capability, ...] = (
@@ -32,6 +37,7 @@ CAPABILITIES: tuple[Capability, ...] = (
         ("iam:GetAccountAuthorizationDetails",),
         ("iam.user", "iam.group", "iam.role", "iam.policy"),
         "users, groups, roles, managed and inline policies in one paginated call",
+        probe=("iam", "get_account_authorization_details", {"Filter": ["User"], "MaxItems": 1}),
     ),
     Capability(
         "iam.credential_report",
@@ -39,6 +45,7 @@ CAPABILITIES: tuple[Capability, ...] = (
         ("iam:GenerateCredentialReport", "iam:GetCredentialReport"),
         ("iam.root_user",),
         "passwords, MFA flags, access-key use and the root user",
+        probe=("iam", "generate_credential_report", {}),
     ),
     Capability(
         "iam.mfa_devices",
@@ -46,6 +53,7 @@ CAPABILITIES: tuple[Capability, ...] = (
         ("iam:ListVirtualMFADevices", "iam:ListMFADevices"),
         (),
         "MFA device serials and types",
+        probe=("iam", "list_virtual_mfa_devices", {"MaxItems": 1}),
     ),
     Capability(
         "iam.access_keys",
@@ -53,6 +61,8 @@ CAPABILITIES: tuple[Capability, ...] = (
         ("iam:ListAccessKeys",),
         (),
         "access key IDs of the users that hold keys",
+        # A user that does not exist: authorized callers get NoSuchEntity, others AccessDenied.
+        probe=("iam", "list_access_keys", {"UserName": "idcensus-check-probe"}),
     ),
     Capability(
         "iam.service_credentials",
@@ -60,6 +70,7 @@ CAPABILITIES: tuple[Capability, ...] = (
         ("iam:ListServiceSpecificCredentials",),
         (),
         "service-specific credentials (CodeCommit, Keyspaces, Bedrock) of all users",
+        probe=("iam", "list_service_specific_credentials", {"UserName": "idcensus-check-probe"}),
     ),
     Capability(
         "iam.role_sessions",
@@ -67,6 +78,7 @@ CAPABILITIES: tuple[Capability, ...] = (
         ("iam:ListRoles",),
         (),
         "roles' maximum session duration, which GetAccountAuthorizationDetails leaves out",
+        probe=("iam", "list_roles", {"MaxItems": 1}),
     ),
     Capability(
         "iam.account_summary",
@@ -74,8 +86,157 @@ CAPABILITIES: tuple[Capability, ...] = (
         ("iam:ListAccountAliases", "iam:GetAccountSummary"),
         (),
         "account alias and IAM entity counters",
+        probe=("iam", "get_account_summary", {}),
     ),
 )
+
+# Tier 2: IAM Identity Center. Each part is its own capability, so a denial skips only that part.
+_SSO_PLACEHOLDER = {"InstanceArn": "arn:aws:sso:::instance/ssoins-0000000000000000"}
+CAPABILITIES += (
+    Capability(
+        "sso.instances",
+        "identity_center",
+        ("sso:ListInstances",),
+        ("sso.instance",),
+        "Identity Center instances owned by the account (none: not enabled, which is not denied)",
+        probe=("sso-admin", "list_instances", {}),
+    ),
+    Capability(
+        "sso.identity_store",
+        "identity_center",
+        ("identitystore:ListUsers", "identitystore:ListGroups", "identitystore:ListGroupMemberships"),
+        ("sso.user", "sso.group"),
+        "identity store users, groups and memberships (one membership listing per group)",
+        # Placeholder store: with the permission AWS answers ResourceNotFound/Validation, without it AccessDenied.
+        probe=("identitystore", "list_groups", {"IdentityStoreId": "d-0000000000", "MaxResults": 1}),
+    ),
+    Capability(
+        "sso.permission_sets",
+        "identity_center",
+        ("sso:ListPermissionSets", "sso:DescribePermissionSet", "sso:ListManagedPoliciesInPermissionSet",
+         "sso:ListCustomerManagedPolicyReferencesInPermissionSet", "sso:GetInlinePolicyForPermissionSet",
+         "sso:GetPermissionsBoundaryForPermissionSet", "sso:ListTagsForResource"),
+        ("sso.permission_set",),
+        "permission sets: session duration, relay state, managed, customer-managed and inline policies, "
+        "boundary, tags",
+        probe=("sso-admin", "list_permission_sets", dict(_SSO_PLACEHOLDER, MaxResults=1)),
+    ),
+    Capability(
+        "sso.account_assignments",
+        "identity_center",
+        ("sso:ListPermissionSets", "sso:ListPermissionSetsProvisionedToAccount", "sso:ListAccountAssignments",
+         "iam:ListRoles"),
+        ("sso.account_assignment",),
+        "principal -> permission set -> account, per instance and account, with provisioning status "
+        "and the AWSReservedSSO_* role",
+        probe=("sso-admin", "list_account_assignments",
+               dict(_SSO_PLACEHOLDER, AccountId="000000000000",
+                    PermissionSetArn="arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-0000000000000000",
+                    MaxResults=1)),
+    ),
+)
+
+# Tier 3: resources with their roles and resource policies. Each service (and kind) is granted
+# separately; `regional` ones run in every region of CollectOptions.regions.
+CAPABILITIES += (
+    Capability(
+        "resources.ec2.instances", "resources", ("ec2:DescribeInstances", "iam:ListInstanceProfiles"),
+        ("resource.ec2.instance",), "EC2 instances and the role behind each instance profile",
+        probe=("ec2", "describe_instances", {"MaxResults": 5}), regional=True,
+    ),
+    Capability(
+        "resources.lambda.functions", "resources", ("lambda:ListFunctions", "lambda:GetPolicy"),
+        ("resource.lambda.function",), "Lambda functions with execution role and resource policy",
+        probe=("lambda", "list_functions", {"MaxItems": 1}), regional=True,
+    ),
+    Capability(
+        "resources.s3.buckets", "resources", ("s3:ListAllMyBuckets", "s3:GetBucketPolicy"),
+        ("resource.s3.bucket",), "S3 buckets and bucket policies (one global listing)",
+        probe=("s3", "list_buckets", {"MaxBuckets": 1}),
+    ),
+    Capability(
+        "resources.kms.keys", "resources", ("kms:ListKeys", "kms:ListAliases", "kms:GetKeyPolicy"),
+        ("resource.kms.key",), "KMS keys and the key policies of customer-managed keys",
+        probe=("kms", "list_keys", {"Limit": 1}), regional=True,
+    ),
+    Capability(
+        "resources.secretsmanager.secrets", "resources",
+        ("secretsmanager:ListSecrets", "secretsmanager:GetResourcePolicy"),
+        ("resource.secretsmanager.secret",), "Secrets Manager secrets and resource policies",
+        probe=("secretsmanager", "list_secrets", {"MaxResults": 1}), regional=True,
+    ),
+    Capability(
+        "resources.rds.instances", "resources", ("rds:DescribeDBInstances",),
+        ("resource.rds.instance",), "RDS instances: IAM database authentication and associated roles",
+        probe=("rds", "describe_db_instances", {"MaxRecords": 20}), regional=True,
+    ),
+    Capability(
+        "resources.eks.clusters", "resources",
+        ("eks:ListClusters", "eks:DescribeCluster", "eks:ListAccessEntries", "eks:DescribeAccessEntry",
+         "eks:ListAssociatedAccessPolicies"),
+        ("resource.eks.cluster",), "EKS clusters, their access entries and access policies",
+        probe=("eks", "list_clusters", {"maxResults": 1}), regional=True,
+    ),
+    Capability(
+        "resources.dynamodb.tables", "resources", ("dynamodb:ListTables", "dynamodb:GetResourcePolicy"),
+        ("resource.dynamodb.table",), "DynamoDB tables and resource policies",
+        probe=("dynamodb", "list_tables", {"Limit": 1}), regional=True,
+    ),
+    Capability(
+        "resources.bedrock.agents", "resources", ("bedrock:ListAgents", "bedrock:GetAgent"),
+        ("resource.bedrock.agent",), "Bedrock agents and their service roles",
+        probe=("bedrock-agent", "list_agents", {"maxResults": 1}), regional=True,
+    ),
+    Capability(
+        "resources.bedrock.knowledge_bases", "resources", ("bedrock:ListKnowledgeBases", "bedrock:GetKnowledgeBase"),
+        ("resource.bedrock.knowledge_base",), "Bedrock knowledge bases and their service roles",
+        probe=("bedrock-agent", "list_knowledge_bases", {"maxResults": 1}), regional=True,
+    ),
+    Capability(
+        "resources.bedrock.custom_models", "resources",
+        ("bedrock:ListCustomModels", "bedrock:GetCustomModel", "bedrock:GetModelCustomizationJob"),
+        ("resource.bedrock.custom_model",), "Bedrock custom models and the role their customization job used",
+        probe=("bedrock", "list_custom_models", {"maxResults": 1}), regional=True,
+    ),
+)
+
+# Billing: Marketplace charges, read once in the payer account (see collect/costs.py).
+CAPABILITIES += (
+    Capability(
+        "billing.marketplace",
+        "billing",
+        ("ce:GetCostAndUsage",),
+        (),  # months outside the queried window are kept, so absence never means deleted
+        "AWS Marketplace charges by vendor, product and month (management account only)",
+        probe=("ce", "get_cost_and_usage", lambda: _costs().probe_params()),
+        management_only=True,
+    ),
+)
+
+# Tier 4: activity. The targeted refresh (stream/refresh.py) re-reads one principal after an
+# identity-changing CloudTrail event, with per-principal reads instead of the bulk GAAD.
+CAPABILITIES += (
+    Capability(
+        "activity.targeted_refresh",
+        "activity",
+        ("iam:GetUser", "iam:ListGroupsForUser", "iam:ListAttachedUserPolicies", "iam:ListUserPolicies",
+         "iam:GetUserPolicy", "iam:ListAccessKeys", "iam:ListMFADevices", "iam:GetLoginProfile",
+         "iam:GetRole", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", "iam:GetRolePolicy",
+         "iam:ListInstanceProfilesForRole", "iam:GetGroup", "iam:ListAttachedGroupPolicies",
+         "iam:ListGroupPolicies", "iam:GetGroupPolicy", "iam:GetPolicy", "iam:GetPolicyVersion"),
+        (),  # refreshes one principal at a time: never authoritative for an absence
+        "one user, role, group or policy re-read after a CloudTrail event changed it",
+        # A user that does not exist: authorized callers get NoSuchEntity, others AccessDenied.
+        probe=("iam", "get_user", {"UserName": "idcensus-check-probe"}),
+    ),
+)
+
+
+def _costs():
+    from idcensus.collect import costs  # late: costs imports the account module, which is heavier
+
+    return costs
+
 
 BY_NAME = {c.name: c for c in CAPABILITIES}
 

@@ -1,0 +1,167 @@
+"""An IAM Identity Center instance seeded into the emulator (demo, tests, benchmark), and the
+answers for the sso-admin calls moto 5.2 lacks (see MOTO_NOTES.md)."""
+
+from __future__ import annotations
+
+import json
+import random
+import secrets
+
+import boto3
+from botocore.awsrequest import AWSResponse
+
+from idcensus.collect.identity_center import NOT_LATEST
+from idcensus.emulator import _Raw
+from idcensus.model.sso import SSO_ROLE_PREFIX, role_path
+from idcensus.seed import trust
+
+SET_NAMES = ("AdministratorAccess", "ReadOnly", "Billing", "DataScientist", "NetworkAdmin", "SecurityAudit")
+MANAGED = {
+    "AdministratorAccess": "arn:aws:iam::aws:policy/AdministratorAccess",
+    "ReadOnly": "arn:aws:iam::aws:policy/ReadOnlyAccess",
+    "SecurityAudit": "arn:aws:iam::aws:policy/SecurityAudit",
+}
+
+
+def _set_name(n: int) -> str:
+    return SET_NAMES[n] if n < len(SET_NAMES) else f"Team{n:03d}Access"
+
+
+def seed_identity_center(session: boto3.Session, account_ids: list[str], *, users: int = 6, groups: int = 2,
+                         permission_sets: int = 3, assignments: int = 6, roles: bool = True) -> dict:
+    """Fill the pre-made instance of the session's account: users in groups, permission sets with
+    every kind of policy, `assignments` distinct (principal, set, account) triples spread over
+    `account_ids`, and (roles=True) the AWSReservedSSO_* role of each (set, account) pair."""
+    sso, store = session.client("sso-admin"), session.client("identitystore")
+    inst = sso.list_instances()["Instances"][0]
+    arn, sid = inst["InstanceArn"], inst["IdentityStoreId"]
+    user_ids = {}
+    for n in range(users):
+        name = f"user{n:04d}"
+        user_ids[name] = store.create_user(
+            IdentityStoreId=sid, UserName=name, DisplayName=f"User {n}",
+            Name={"GivenName": "User", "FamilyName": str(n)},
+            Emails=[{"Value": f"{name}@example.com", "Type": "work", "Primary": True}],
+        )["UserId"]
+    group_ids = {f"group{n:03d}": store.create_group(IdentityStoreId=sid, DisplayName=f"group{n:03d}",
+                                                     Description=f"team {n}")["GroupId"] for n in range(groups)}
+    gids = list(group_ids.values())
+    for n, uid in enumerate(user_ids.values()):
+        if gids:
+            store.create_group_membership(IdentityStoreId=sid, GroupId=gids[n % len(gids)], MemberId={"UserId": uid})
+    sets = {}
+    for n in range(permission_sets):
+        name = _set_name(n)
+        relay = {"RelayState": "https://console.aws.amazon.com/s3/"} if n == 1 else {}
+        ps = sso.create_permission_set(Name=name, InstanceArn=arn, Description=f"{name} access",
+                                       SessionDuration="PT8H" if n else "PT1H", **relay,
+                                       )["PermissionSet"]["PermissionSetArn"]
+        q = {"InstanceArn": arn, "PermissionSetArn": ps}
+        if name in MANAGED:
+            sso.attach_managed_policy_to_permission_set(ManagedPolicyArn=MANAGED[name], **q)
+        if n % 3 == 2:
+            sso.attach_customer_managed_policy_reference_to_permission_set(
+                CustomerManagedPolicyReference={"Name": f"{name}Extra", "Path": "/idcensus/"}, **q)
+        if n % 2 == 1:
+            doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                                                             "Resource": f"arn:aws:s3:::{name.lower()}-data/*"}]}
+            sso.put_inline_policy_to_permission_set(InlinePolicy=json.dumps(doc), **q)
+        # moto provisions to the caller's account whatever the target; real AWS does this on assignment.
+        sso.provision_permission_set(TargetType="ALL_PROVISIONED_ACCOUNTS", **q)
+        sets[name] = ps
+    principals = [("GROUP", g) for g in gids] + [("USER", u) for u in user_ids.values()]
+    combos = [(ps, acct) for ps in sets.items() for acct in account_ids]
+    # Distinct (principal, set, account) triples, spread at random (fixed seed) over all three.
+    total = len(principals) * len(combos)
+    picks = sorted(random.Random(7).sample(range(total), min(assignments, total)))
+    made = []
+    for i in picks:
+        (name, ps), acct = combos[i % len(combos)]
+        ptype, pid = principals[i // len(combos)]
+        sso.create_account_assignment(InstanceArn=arn, TargetId=acct, TargetType="AWS_ACCOUNT",
+                                      PermissionSetArn=ps, PrincipalType=ptype, PrincipalId=pid)
+        made.append({"permission_set": name, "permission_set_arn": ps, "account_id": acct,
+                     "principal_type": ptype, "principal_id": pid})
+    role_arns = _roles(session, inst["OwnerAccountId"], {(a["permission_set"], a["account_id"]) for a in made},
+                       session.region_name or "us-east-1") if roles else {}
+    return {"instance_arn": arn, "identity_store_id": sid, "owner_account_id": inst["OwnerAccountId"],
+            "users": user_ids, "groups": group_ids, "permission_sets": sets, "assignments": made,
+            "roles": role_arns}
+
+
+def _roles(session, owner: str, pairs: set[tuple[str, str]], region: str) -> dict[tuple[str, str], str]:
+    """The roles Identity Center would have created: AWSReservedSSO_<set>_<16 hex> in each account."""
+    made = {}
+    for acct in sorted({a for _, a in pairs}):
+        iam = _member(session, acct, owner).client("iam")
+        for name in sorted(n for n, a in pairs if a == acct):
+            saml = f"arn:aws:iam::{acct}:saml-provider/AWSSSO_{secrets.token_hex(8)}_DO_NOT_DELETE"
+            role = iam.create_role(
+                RoleName=f"{SSO_ROLE_PREFIX}{name}_{secrets.token_hex(8)}", Path=role_path(region),
+                AssumeRolePolicyDocument=trust({"Federated": saml}),
+            )["Role"]
+            made[(name, acct)] = role["Arn"]
+    return made
+
+
+def _member(session, account_id: str, owner: str) -> boto3.Session:
+    if account_id == owner:
+        return session
+    creds = session.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole", RoleSessionName="seed-sso"
+    )["Credentials"]
+    return boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                         aws_session_token=creds["SessionToken"], region_name=session.region_name)
+
+
+# ---- answers for what moto lacks -------------------------------------------------------------
+
+NO_BOUNDARY = {"__type": "com.amazonaws.swbadmin#ResourceNotFoundException",
+               "Message": "Permissions boundary not found for permission set"}
+
+
+class SsoGapAnswers:
+    """botocore before-send hooks with recorded real-shape sso-admin responses, keyed by
+    permission set ARN: permissions boundaries and tags (moto has neither), and the
+    ProvisioningStatus-filtered provisioned listing (moto ignores the filter; no set is outdated).
+
+    Register like emulator.GapAnswers: `ClientFactory(hooks=[*GapAnswers().hooks(), *SsoGapAnswers().hooks()])`.
+    """
+
+    def __init__(self, boundaries: dict[str, dict] | None = None, tags: dict[str, list[dict]] | None = None,
+                 outdated: dict[str, list[str]] | None = None):
+        self.boundaries = boundaries or {}
+        self.tags = tags or {}
+        self.outdated = outdated or {}  # account id -> permission set ARNs not at their latest version
+
+    def hooks(self):
+        return [
+            ("before-send.sso-admin.GetPermissionsBoundaryForPermissionSet", self.boundary),
+            ("before-send.sso-admin.ListTagsForResource", self.list_tags),
+            ("before-send.sso-admin.ListPermissionSetsProvisionedToAccount", self.not_latest),
+        ]
+
+    def boundary(self, request, **_):
+        found = self.boundaries.get(_body(request)["PermissionSetArn"])
+        if found is None:
+            return json_answer(request, 400, NO_BOUNDARY)
+        return json_answer(request, 200, {"PermissionsBoundary": found})
+
+    def list_tags(self, request, **_):
+        return json_answer(request, 200, {"Tags": self.tags.get(_body(request)["ResourceArn"], [])})
+
+    def not_latest(self, request, **_):
+        body = _body(request)
+        if body.get("ProvisioningStatus") != NOT_LATEST:
+            return None  # the unfiltered listing is moto's
+        return json_answer(request, 200, {"PermissionSets": self.outdated.get(body["AccountId"], [])})
+
+
+def _body(request) -> dict:
+    return json.loads(request.body or b"{}")
+
+
+def json_answer(request, status: int, body: dict) -> AWSResponse:
+    request.answered_by_hook = True  # tells an in-process moto to stand aside (see emulator.answer)
+    return AWSResponse(request.url, status, {"Content-Type": "application/x-amz-json-1.1"},
+                       _Raw(json.dumps(body).encode()))
