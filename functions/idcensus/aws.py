@@ -70,8 +70,9 @@ class ClientFactory:
         hooks = list(hooks or [])
         if os.environ.get("IDCENSUS_EMULATOR") == "1":
             from idcensus.emulator import GapAnswers
+            from idcensus.seed_sso import SsoGapAnswers
 
-            hooks += GapAnswers().hooks()
+            hooks += GapAnswers().hooks() + SsoGapAnswers().hooks()
         return cls(session=session, region=session.region_name or DEFAULT_REGION, hooks=hooks)
 
     def client(self, service: str, region: str | None = None):
