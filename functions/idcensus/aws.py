@@ -70,9 +70,10 @@ class ClientFactory:
         hooks = list(hooks or [])
         if os.environ.get("IDCENSUS_EMULATOR") == "1":
             from idcensus.emulator import GapAnswers
+            from idcensus.seed_resources import EksAccessEntries
             from idcensus.seed_sso import SsoGapAnswers
 
-            hooks += GapAnswers().hooks() + SsoGapAnswers().hooks()
+            hooks += GapAnswers().hooks() + SsoGapAnswers().hooks() + EksAccessEntries().hooks()
         return cls(session=session, region=session.region_name or DEFAULT_REGION, hooks=hooks)
 
     def client(self, service: str, region: str | None = None):

@@ -6,7 +6,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -143,6 +143,12 @@ def failed_account(info: AccountInfo, error: str) -> Account:
     )
 
 
+def with_org_accounts(options: CollectOptions | None, account_ids: list[str]) -> CollectOptions:
+    """Options knowing the organization's accounts (who is inside), unless the caller already said."""
+    options = options or CollectOptions()
+    return options if options.org_accounts else replace(options, org_accounts=tuple(sorted(account_ids)))
+
+
 def run_census(
     factory, accounts: list[AccountInfo], *, role_name: str, external_id: str | None,
     state: StateTable, exporter: Exporter, account_workers: int = 4, principal_workers: int = 8,
@@ -152,6 +158,7 @@ def run_census(
     started_at = now_iso()
     previous = exporter.latest()
     outcomes: list[AccountOutcome] = []
+    options = with_org_accounts(options, [a.account_id for a in accounts])
     with ThreadPoolExecutor(max_workers=account_workers) as pool:
         futures = [
             pool.submit(collect_one, factory, info, role_name=role_name, external_id=external_id, run_id=run_id,

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from idcensus.aws import ClientFactory
-from idcensus.census import failed_account, gather, new_run_id, now_iso, store
+from idcensus.census import failed_account, gather, new_run_id, now_iso, store, with_org_accounts
 from idcensus.collect.account import AccountInfo, AccountResult
 from idcensus.collect.org import list_active_accounts
 from idcensus.settings import Settings
@@ -38,6 +38,7 @@ class Pipeline:
         previous = self.exporter.latest()
         self.runs.open(run_id, total=len(accounts), started_at=now_iso(),
                        previous_run_id=previous["run_id"] if previous else None)
+        self.runs.put_accounts(run_id, [info.account_id for info in accounts])
         for start in range(0, len(accounts), 10):  # SendMessageBatch takes 10 at most
             entries = [{"Id": str(n), "MessageBody": json.dumps({"run_id": run_id, "account": _info_json(info)})}
                        for n, info in enumerate(accounts[start:start + 10])]
@@ -51,9 +52,10 @@ class Pipeline:
         """Collect one account of a run; returns its status."""
         run_id, info = message["run_id"], AccountInfo(**message["account"])
         started = datetime.now(UTC)
+        options = with_org_accounts(self.settings.collect_options(), list(self.runs.accounts(run_id)))
         result = gather(self.factory, info, role_name=self.settings.role_name,
                         external_id=self.settings.external_id, run_id=run_id,
-                        max_workers=self.settings.principal_workers, options=self.settings.collect_options())
+                        max_workers=self.settings.principal_workers, options=options)
         return self._finish_account(run_id, result, started)
 
     def dead_letter(self, message: dict[str, Any]) -> str:

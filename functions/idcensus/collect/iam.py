@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from idcensus.collect.documents import policy_document, tags, timestamp
+from idcensus.collect.resources.policies import Org, external_principals
 from idcensus.model.records import Group, InlinePolicy, ManagedPolicy, Role
 
 GAAD_FILTERS = ["User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy"]
@@ -75,10 +76,13 @@ def transform_groups(details: AuthorizationDetails) -> list[Group]:
     ]
 
 
-def transform_roles(details: AuthorizationDetails, durations: dict[str, int] | None = None) -> list[Role]:
+def transform_roles(details: AuthorizationDetails, durations: dict[str, int] | None = None,
+                    org: Org | None = None) -> list[Role]:
+    """`org` says which accounts are inside; without it, every account but the role's own is outside."""
     roles = []
     for r in details.roles:
         last_used = r.get("RoleLastUsed") or {}
+        trust = policy_document(r["AssumeRolePolicyDocument"])
         roles.append(
             Role(
                 name=r["RoleName"],
@@ -87,7 +91,7 @@ def transform_roles(details: AuthorizationDetails, durations: dict[str, int] | N
                 path=r.get("Path", "/"),
                 created_at=timestamp(r.get("CreateDate")),
                 tags=tags(r.get("Tags")),
-                trust_policy=policy_document(r["AssumeRolePolicyDocument"]),
+                trust_policy=trust,
                 attached_policies=attached(r.get("AttachedManagedPolicies")),
                 inline_policies=inline_policies(r.get("RolePolicyList")),
                 permissions_boundary=boundary(r),
@@ -96,6 +100,7 @@ def transform_roles(details: AuthorizationDetails, durations: dict[str, int] | N
                 last_used_at=timestamp(last_used.get("LastUsedDate")),
                 last_used_region=last_used.get("Region"),
                 service_linked=r.get("Path", "").startswith("/aws-service-role/"),
+                external_principals=external_principals(trust, org or Org(account_id=r["Arn"].split(":")[4])),
             )
         )
     return roles

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = "1.0.0"
 
-Outcome = Literal["ok", "denied", "failed", "skipped"]
+# not_enabled: the service answers only once the customer switches it on (Cost Explorer).
+Outcome = Literal["ok", "denied", "failed", "skipped", "not_enabled"]
 Policy = dict[str, Any]  # a policy document, always a decoded JSON object
 
 
@@ -34,6 +35,15 @@ class Collection(_Data):
     )
 
 
+class AccountCheck(_Data):
+    """The post-deployment connection test: one cheap read per capability through the read role."""
+
+    checked_at: datetime
+    reachable: bool = Field(description="false when the read role could not be assumed")
+    capabilities: dict[str, Outcome] = Field(default_factory=dict)
+    problems: dict[str, str] = Field(default_factory=dict, description="capability (or 'assume_role') -> the fix")
+
+
 class Account(_Data):
     account_id: str
     name: str | None = None
@@ -45,6 +55,7 @@ class Account(_Data):
     alias: str | None = None
     summary: dict[str, int] = Field(default_factory=dict, description="iam:GetAccountSummary counters")
     collection: Collection
+    check: AccountCheck | None = Field(None, description="the latest `idcensus check` of this account")
 
 
 class Password(_Data):
@@ -141,6 +152,11 @@ class Role(_Data):
     last_used_at: datetime | None
     last_used_region: str | None
     service_linked: bool
+    external_principals: list[str] = Field(
+        default_factory=list,
+        description="principals outside the organization the trust policy lets in: account IDs, ARNs, '*', "
+        "org IDs, web identity providers",
+    )
 
 
 class ManagedPolicy(_Data):

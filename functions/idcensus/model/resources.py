@@ -2,6 +2,106 @@
 
 from __future__ import annotations
 
-from idcensus.model.records import register
+from datetime import datetime
 
-register({})
+from pydantic import Field
+
+from idcensus.model.records import Policy, _Data, register
+
+
+class _Resource(_Data):
+    arn: str
+    region: str | None = Field(description="the region the resource lives in; None for a bucket ListBuckets did not place")
+    name: str
+    roles: list[str] = Field(default_factory=list, description="ARNs of the IAM roles the resource runs as")
+    policy: Policy | None = Field(None, description="resource policy document; None when the resource has none")
+    policy_refused: bool = Field(
+        False, description="the resource's own policy refused the read role: policy unknown, not absent")
+    external_principals: list[str] = Field(
+        default_factory=list,
+        description="principals outside the organization the policy lets in: account IDs, ARNs, '*', org IDs",
+    )
+
+
+class Ec2Instance(_Resource):
+    instance_id: str
+    state: str | None = None
+    instance_profile: str | None = Field(None, description="instance profile ARN")
+
+
+class LambdaFunction(_Resource):
+    runtime: str | None = None
+
+
+class S3Bucket(_Resource):
+    created_at: datetime | None = None
+
+
+class KmsKey(_Resource):
+    key_id: str
+    aws_managed: bool = Field(description="AWS-managed keys' policies are fixed by AWS and not read (policy None)")
+    aliases: list[str] = Field(default_factory=list)
+
+
+class Secret(_Resource):
+    kms_key_id: str | None = None
+
+
+class RdsInstance(_Resource):
+    engine: str | None = None
+    iam_database_auth: bool
+    role_features: dict[str, str] = Field(default_factory=dict, description="role ARN -> feature name")
+
+
+class AccessPolicy(_Data):
+    policy_arn: str
+    scope_type: str | None = None
+    namespaces: list[str] = Field(default_factory=list)
+
+
+class AccessEntry(_Data):
+    principal_arn: str
+    type: str | None = None
+    username: str | None = None
+    kubernetes_groups: list[str] = Field(default_factory=list)
+    access_policies: list[AccessPolicy] = Field(default_factory=list)
+
+
+class EksCluster(_Resource):
+    authentication_mode: str | None = Field(None, description="API, API_AND_CONFIG_MAP or CONFIG_MAP")
+    access_entries: list[AccessEntry] = Field(default_factory=list)
+
+
+class DynamoDbTable(_Resource):
+    pass
+
+
+class BedrockAgent(_Resource):
+    agent_id: str
+    foundation_model: str | None = None
+
+
+class BedrockKnowledgeBase(_Resource):
+    knowledge_base_id: str
+
+
+class BedrockCustomModel(_Resource):
+    base_model_arn: str | None = None
+    job_arn: str | None = None
+
+
+register(
+    {
+        "resource.ec2.instance": Ec2Instance,
+        "resource.lambda.function": LambdaFunction,
+        "resource.s3.bucket": S3Bucket,
+        "resource.kms.key": KmsKey,
+        "resource.secretsmanager.secret": Secret,
+        "resource.rds.instance": RdsInstance,
+        "resource.eks.cluster": EksCluster,
+        "resource.dynamodb.table": DynamoDbTable,
+        "resource.bedrock.agent": BedrockAgent,
+        "resource.bedrock.knowledge_base": BedrockKnowledgeBase,
+        "resource.bedrock.custom_model": BedrockCustomModel,
+    }
+)

@@ -1,0 +1,209 @@
+"""Seed Tier 3 resources into an emulated account (demo, tests, benchmark), and answer the EKS
+access-entry calls moto lacks with recorded real-shape responses (a before-send hook)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from typing import Any
+from urllib.parse import unquote
+
+from botocore.awsrequest import AWSResponse
+
+from idcensus.emulator import _Raw
+
+DEMO_AMI = "ami-12c6146b"  # one of moto's built-in images (listing them all costs seconds)
+OUTSIDER = "444455556666"  # a vendor account outside the organization, granted on purpose
+TRUST = {"lambda": "lambda.amazonaws.com", "ec2": "ec2.amazonaws.com", "eks": "eks.amazonaws.com",
+         "bedrock": "bedrock.amazonaws.com", "rds": "rds.amazonaws.com"}
+ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+
+# Access entries by cluster name, as DescribeAccessEntry / ListAssociatedAccessPolicies return them.
+RECORDED: dict[str, list[dict[str, Any]]] = {}
+
+
+def access_entries(cluster: str, account_id: str) -> list[dict[str, Any]]:
+    """Two entries in real shape: the account's platform admins, and a vendor role from outside."""
+    def entry(principal, username, groups, policy, scope):
+        return {"accessEntry": {
+            "clusterName": cluster, "principalArn": principal, "kubernetesGroups": groups, "type": "STANDARD",
+            "accessEntryArn": f"arn:aws:eks:us-east-1:{account_id}:access-entry/{cluster}/role/{account_id}/x",
+            "createdAt": 1764000000.0, "modifiedAt": 1764000000.0, "tags": {}, "username": username},
+            "policies": [{"policyArn": policy, "accessScope": scope,
+                          "associatedAt": 1764000000.0, "modifiedAt": 1764000000.0}]}
+    return [
+        entry(f"arn:aws:iam::{account_id}:role/platform-admins", "platform-admins", [], ADMIN_POLICY,
+              {"type": "cluster", "namespaces": []}),
+        entry(f"arn:aws:iam::{OUTSIDER}:role/vendor-observer", "vendor-observer", ["viewers"], VIEW_POLICY,
+              {"type": "namespace", "namespaces": ["monitoring"]}),
+    ]
+
+
+class EksAccessEntries:
+    """before-send hooks answering EKS access-entry calls from recorded entries (moto 5.2 has none)."""
+
+    PATH = re.compile(r"/clusters/(?P<cluster>[^/]+)/access-entries(?:/(?P<principal>[^/]+)(?P<policies>/access-policies)?)?$")
+
+    def __init__(self, entries: dict[str, list[dict[str, Any]]] | None = None):
+        self.entries = RECORDED if entries is None else entries
+
+    def hooks(self):
+        return [(f"before-send.eks.{op}", self.answer)
+                for op in ("ListAccessEntries", "DescribeAccessEntry", "ListAssociatedAccessPolicies")]
+
+    def answer(self, request, **_):
+        match = self.PATH.search(request.url.split("?", 1)[0])
+        if not match:
+            return None
+        cluster = unquote(match["cluster"])
+        entries = self.entries.get(cluster, [])
+        if not match["principal"]:
+            return _json(request, 200, {"accessEntries": [e["accessEntry"]["principalArn"] for e in entries]})
+        principal = unquote(match["principal"])
+        found = next((e for e in entries if e["accessEntry"]["principalArn"] == principal), None)
+        if found is None:
+            return _json(request, 404, {"message": f"access entry {principal} not found"},
+                         "ResourceNotFoundException")
+        if match["policies"]:
+            return _json(request, 200, {"clusterName": cluster, "principalArn": principal,
+                                        "associatedAccessPolicies": found["policies"]})
+        return _json(request, 200, {"accessEntry": found["accessEntry"]})
+
+
+def _json(request, status: int, body: dict, error: str | None = None) -> AWSResponse:
+    request.answered_by_hook = True  # in-process moto stands aside (see emulator.answer)
+    headers = {"Content-Type": "application/json"}
+    if error:
+        headers["x-amzn-ErrorType"] = error
+    return AWSResponse(request.url, status, headers, _Raw(json.dumps(body).encode()))
+
+
+def _policy(account_id: str, action: str, resource: str, principal: Any) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Vendor", "Effect": "Allow", "Principal": principal, "Action": action, "Resource": resource}]})
+
+
+def _roles(iam, account_id: str) -> dict[str, str]:
+    roles = {}
+    for kind, service in TRUST.items():
+        name = f"idcensus-demo-{kind}"
+        doc = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
+        try:
+            roles[kind] = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(doc))["Role"]["Arn"]
+        except iam.exceptions.EntityAlreadyExistsException:
+            roles[kind] = f"arn:aws:iam::{account_id}:role/{name}"
+    try:
+        iam.create_instance_profile(InstanceProfileName="idcensus-demo-ec2")
+        iam.add_role_to_instance_profile(InstanceProfileName="idcensus-demo-ec2", RoleName="idcensus-demo-ec2")
+    except iam.exceptions.EntityAlreadyExistsException:
+        pass
+    return roles
+
+
+def seed_resources(session, account_id: str, regions: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """One resource of each service in each region (S3 once), some granting an outside account.
+
+    Returns {"roles": {kind: arn}, "resources": {record type: [arn, ...]}}; EKS access entries are
+    added to RECORDED for EksAccessEntries to answer.
+    """
+    roles = _roles(session.client("iam"), account_id)
+    made: dict[str, list[str]] = {}
+
+    def note(type_, arn):
+        made.setdefault(type_, []).append(arn)
+
+    bucket = f"idcensus-demo-{account_id}"
+    s3 = session.client("s3", region_name=regions[0])
+    s3.create_bucket(Bucket=bucket, **({} if regions[0] == "us-east-1" else
+                                       {"CreateBucketConfiguration": {"LocationConstraint": regions[0]}}))
+    s3.put_bucket_policy(Bucket=bucket, Policy=_policy(
+        account_id, "s3:GetObject", f"arn:aws:s3:::{bucket}/*", {"AWS": f"arn:aws:iam::{OUTSIDER}:root"}))
+    note("resource.s3.bucket", f"arn:aws:s3:::{bucket}")
+    for region in regions:
+        _seed_region(session, account_id, region, roles, note)
+    return {"roles": roles, "resources": made}
+
+
+def _seed_region(session, account_id: str, region: str, roles: dict[str, str], note) -> None:
+    ec2 = session.client("ec2", region_name=region)
+    run = ec2.run_instances(ImageId=DEMO_AMI, MinCount=1, MaxCount=1,
+                            IamInstanceProfile={"Name": "idcensus-demo-ec2"},
+                            TagSpecifications=[{"ResourceType": "instance",
+                                                "Tags": [{"Key": "Name", "Value": "web"}]}])
+    note("resource.ec2.instance", f"arn:aws:ec2:{region}:{account_id}:instance/{run['Instances'][0]['InstanceId']}")
+
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as z:
+        z.writestr("app.py", "def handler(event, context):\n    return event\n")
+    lam = session.client("lambda", region_name=region)
+    fn = lam.create_function(FunctionName="ingest", Runtime="python3.12", Role=roles["lambda"],
+                             Handler="app.handler", Code={"ZipFile": code.getvalue()})
+    lam.add_permission(FunctionName="ingest", StatementId="vendor", Action="lambda:InvokeFunction",
+                       Principal=OUTSIDER)
+    note("resource.lambda.function", fn["FunctionArn"])
+
+    kms = session.client("kms", region_name=region)
+    root = f"arn:aws:iam::{account_id}:root"
+    key_policy = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Owner", "Effect": "Allow", "Principal": {"AWS": root}, "Action": "kms:*", "Resource": "*"},
+        {"Sid": "Vendor", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OUTSIDER}:root"},
+         "Action": "kms:Decrypt", "Resource": "*"}]}
+    key = kms.create_key(Policy=json.dumps(key_policy), Description="exports")["KeyMetadata"]
+    kms.create_alias(AliasName="alias/exports", TargetKeyId=key["KeyId"])
+    note("resource.kms.key", key["Arn"])
+
+    sm = session.client("secretsmanager", region_name=region)
+    secret = sm.create_secret(Name="db-password", SecretString="emulated")["ARN"]
+    sm.put_resource_policy(SecretId=secret, ResourcePolicy=_policy(
+        account_id, "secretsmanager:GetSecretValue", "*", {"AWS": root}))
+    note("resource.secretsmanager.secret", secret)
+
+    rds = session.client("rds", region_name=region)
+    db = rds.create_db_instance(DBInstanceIdentifier="orders", DBInstanceClass="db.t3.micro", Engine="postgres",
+                                MasterUsername="app", MasterUserPassword="emulated-pw",
+                                AllocatedStorage=20, EnableIAMDatabaseAuthentication=True)["DBInstance"]
+    rds.add_role_to_db_instance(DBInstanceIdentifier="orders", RoleArn=roles["rds"], FeatureName="s3Import")
+    note("resource.rds.instance", db["DBInstanceArn"])
+
+    ddb = session.client("dynamodb", region_name=region)
+    table = ddb.create_table(TableName="orders", BillingMode="PAY_PER_REQUEST",
+                             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    arn = table["TableDescription"]["TableArn"]
+    ddb.put_resource_policy(ResourceArn=arn, Policy=_policy(account_id, "dynamodb:GetItem", arn, {"AWS": "*"}))
+    note("resource.dynamodb.table", arn)
+
+    eks = session.client("eks", region_name=region)
+    cluster_name = f"platform-{account_id}-{region}"
+    cluster = eks.create_cluster(name=cluster_name, roleArn=roles["eks"], resourcesVpcConfig={})["cluster"]
+    RECORDED[cluster_name] = access_entries(cluster_name, account_id)
+    note("resource.eks.cluster", cluster["arn"])
+
+    _seed_bedrock(session, region, roles["bedrock"], bucket=f"idcensus-demo-{account_id}", note=note)
+
+
+def _seed_bedrock(session, region: str, role: str, bucket: str, note) -> None:
+    agent_client = session.client("bedrock-agent", region_name=region)
+    agent = agent_client.create_agent(agentName="support", agentResourceRoleArn=role,
+                                      foundationModel="anthropic.claude-3-haiku-20240307-v1:0")["agent"]
+    note("resource.bedrock.agent", agent["agentArn"])
+    kb = agent_client.create_knowledge_base(
+        name="handbook", roleArn=role,
+        knowledgeBaseConfiguration={"type": "VECTOR", "vectorKnowledgeBaseConfiguration": {
+            "embeddingModelArn": f"arn:aws:bedrock:{region}::foundation-model/amazon.titan-embed-text-v2:0"}},
+        storageConfiguration={"type": "OPENSEARCH_SERVERLESS", "opensearchServerlessConfiguration": {
+            "collectionArn": f"arn:aws:aoss:{region}:000000000000:collection/handbook", "vectorIndexName": "i",
+            "fieldMapping": {"vectorField": "v", "textField": "t", "metadataField": "m"}}},
+    )["knowledgeBase"]
+    note("resource.bedrock.knowledge_base", kb["knowledgeBaseArn"])
+    bedrock = session.client("bedrock", region_name=region)
+    bedrock.create_model_customization_job(
+        jobName=f"tune-{region}", customModelName=f"support-tuned-{region}", roleArn=role,
+        baseModelIdentifier="amazon.titan-text-express-v1", hyperParameters={},
+        trainingDataConfig={"s3Uri": f"s3://{bucket}/train.jsonl"}, outputDataConfig={"s3Uri": f"s3://{bucket}/out/"})
+    model = bedrock.get_custom_model(modelIdentifier=f"support-tuned-{region}")
+    note("resource.bedrock.custom_model", model["modelArn"])

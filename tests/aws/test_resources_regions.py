@@ -1,0 +1,58 @@
+"""Regions: a capability's outcome is the worst of its regions, with the region named; what the
+other regions returned is kept. Denials arrive as AWS sends them from JSON-protocol services."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+from tests.aws.conftest import ACCOUNT
+
+from idcensus.aws import ClientFactory
+from idcensus.collect import resources
+from idcensus.collect.account import AccountInfo, CollectOptions, Outcomes
+from idcensus.emulator import answer
+from idcensus.seed_resources import EksAccessEntries, seed_resources
+
+REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
+
+
+def refuse(event: str, region: str, code: str = "AccessDeniedException", status: int = 400):
+    """A real-shape JSON error (awsJson / restJson) for one operation in one region."""
+
+    def handler(request, **_):
+        if f".{region}." not in request.url:
+            return None
+        body = json.dumps({"__type": code, "message": f"User is not authorized to perform {event} in {region}"})
+        response = answer(request, status, body.encode())
+        response.headers["x-amzn-ErrorType"] = code
+        return response
+
+    return (f"before-send.{event}", handler)
+
+
+def run(*hooks):
+    factory = ClientFactory(hooks=[*EksAccessEntries().hooks(), *hooks], account_id=ACCOUNT)
+    out = Outcomes()
+    items = resources.collect(factory, AccountInfo(ACCOUNT), out, CollectOptions(regions=REGIONS))
+    return factory, out, items
+
+
+def test_denied_in_one_region_is_denied_for_the_account(aws):
+    seed_resources(boto3.Session(), ACCOUNT, REGIONS)
+    factory, out, items = run(refuse("kms.GetKeyPolicy", "eu-west-1"),
+                              refuse("lambda.ListFunctions", "ap-southeast-2", "InvalidParameterValueException"))
+
+    assert out.capabilities["resources.kms.keys"] == "denied"
+    assert "in eu-west-1" in out.errors["resources.kms.keys"]
+    assert "us-east-1" not in out.errors["resources.kms.keys"]
+    assert out.capabilities["resources.lambda.functions"] == "failed"
+    assert "in ap-southeast-2" in out.errors["resources.lambda.functions"]
+    # The regions that answered still give their records; the outcome keeps them from deleting.
+    kms_regions = sorted(d.region for t, _, d in items if t == "resource.kms.key")
+    assert kms_regions == ["ap-southeast-2", "us-east-1"]
+    assert sorted(d.region for t, _, d in items if t == "resource.lambda.function") == ["eu-west-1", "us-east-1"]
+    others = {n: v for n, v in out.capabilities.items() if not n.startswith(("resources.kms", "resources.lambda"))}
+    assert set(others.values()) == {"ok"} and len(others) == len(resources.COLLECTORS) - 2
+    assert factory.counter.calls["ec2.DescribeInstances"] == len(REGIONS)
+    assert factory.counter.calls["s3.ListBuckets"] == 1
