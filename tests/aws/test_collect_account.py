@@ -3,6 +3,7 @@ from tests.aws.conftest import ACCOUNT, factory
 from tests.faults import deny, gone
 
 from idcensus.collect.account import AccountInfo, collect_account
+from idcensus.collect.registry import CAPABILITIES
 
 
 def by_name(items):
@@ -91,7 +92,13 @@ def test_everything_denied_is_denied(seeded):
     everything = deny("GetAccountAuthorizationDetails", "GenerateCredentialReport", "ListVirtualMFADevices",
                       "ListServiceSpecificCredentials", "ListAccountAliases", "ListRoles")
     result = collect_account(factory(everything, with_gaps=False), AccountInfo(ACCOUNT))
-    assert result.account.collection.status == "denied"
+    col = result.account.collection
+    identity = {c.name for c in CAPABILITIES if c.tier == "identity"} - {"iam.access_keys"}
+    assert {col.capabilities[name] for name in identity} == {"denied"}
+    assert col.capabilities["iam.access_keys"] == "skipped"  # nobody to ask without the principal list
+    # The other tiers answered, so the account is partial, not denied - and never "ok".
+    assert col.status == "partial"
+    assert result.users == [] and result.roles == []
 
 
 def test_user_deleted_mid_run_is_skipped_and_recorded(seeded):
