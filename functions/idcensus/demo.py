@@ -178,3 +178,62 @@ def show_changes(console: Console, s3, manifest: dict) -> None:
     for c in sorted(read_files(s3, manifest, "changes"), key=lambda c: (c["change"], c["type"], c["id"])):
         table.add_row(c["change"], c["type"], c["id"])
     console.print(table)
+
+
+def run_check_demo(console: Console, org) -> bool:
+    """`idcensus check` with moto's permission enforcement on: prod's read role lacks Tier 2, so the
+    table shows real AccessDenied answers for it, and the fix. Returns whether Tier 1 passed everywhere."""
+    from moto.core import set_initial_no_auth_action_count
+
+    from idcensus.aws import ClientFactory
+    from idcensus.check import run_check
+    from idcensus.collect.org import list_active_accounts
+    from idcensus.collect.registry import TIERS, tier_policy
+    from idcensus.commands.check import render
+    from idcensus.emulator import GapAnswers
+    from idcensus.permissions import CENTRAL_ACTIONS
+    from idcensus.seed import member_session
+
+    user, role, withheld = "idcensus-check-demo", "IdcensusCheckDemo", ("prod", "identity_center")
+    console.rule(f"idcensus check: every capability through role {role}; prod's copy lacks {TIERS[withheld[1]]}")
+    iam = boto3.client("iam")
+    # The central identity: an IAM user allowed exactly what the check function's role is granted.
+    arn = iam.create_user(UserName=user)["User"]["Arn"]
+    iam.put_user_policy(UserName=user, PolicyName="check", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": list(CENTRAL_ACTIONS["check"]),
+                                                 "Resource": "*"}]}))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": arn}, "Action": "sts:AssumeRole"}]})
+    members = {name: member_session(a, org.management_id).client("iam") for name, a in org.accounts.items()}
+    for name, member in members.items():
+        member.create_role(RoleName=role, AssumeRolePolicyDocument=trust)
+        for tier in TIERS:
+            if tier_policy(tier)["Statement"][0]["Action"] and (name, tier) != withheld:
+                member.put_role_policy(RoleName=role, PolicyName=tier, PolicyDocument=json.dumps(tier_policy(tier)))
+    session = boto3.Session(aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
+                            aws_session_token=None, region_name="us-east-1")
+    factory = ClientFactory(session=session, hooks=GapAnswers().hooks())
+
+    @set_initial_no_auth_action_count(0)  # the emulator runs in this process: enforced for this call only
+    def check():
+        accounts = list_active_accounts(factory.client("organizations"))
+        return run_check(factory, accounts, role_name=role, external_id=EXTERNAL_ID)
+
+    try:
+        report = check()
+    finally:
+        for member in members.values():
+            for policy_name in member.list_role_policies(RoleName=role)["PolicyNames"]:
+                member.delete_role_policy(RoleName=role, PolicyName=policy_name)
+            member.delete_role(RoleName=role)
+        iam.delete_access_key(UserName=user, AccessKeyId=key["AccessKeyId"])
+        iam.delete_user_policy(UserName=user, PolicyName="check")
+        iam.delete_user(UserName=user)
+    render(report, console)
+    calls = factory.counter.calls
+    console.print(f"API calls: {calls['sts.AssumeRole']} AssumeRole + "
+                  f"{sum(n for k, n in calls.items() if not k.startswith(('sts.', 'organizations.')))} probes "
+                  "(one per capability per account). 'failed (SignatureDoesNotMatch)' is the emulator's gap: "
+                  "moto 5.2 rejects its own signature on REST GET calls while enforcing permissions.")
+    return report.ok

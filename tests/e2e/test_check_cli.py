@@ -1,0 +1,116 @@
+"""`idcensus check` in a child process against the moto server, with moto's permission enforcement on
+while it runs: the central identity is an IAM user allowed exactly the check function's actions."""
+
+import json
+import os
+import subprocess
+import sys
+
+import boto3
+import pytest
+from moto.core import set_initial_no_auth_action_count
+
+from idcensus.collect.registry import TIERS, tier_policy
+from idcensus.permissions import CENTRAL_ACTIONS
+from idcensus.seed import READ_ROLE, member_session
+
+ROLE = "IdcensusCheckE2e"
+BARE_ROLE = "IdcensusCheckE2eBare"  # in dev only, trusted but with no policy at all
+CENTRAL_USER = "idcensus-check-e2e"
+WITHHELD = ("dev", "identity_center")  # the dev account's role lacks Tier 2
+
+
+def doc(*statements):
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+@pytest.fixture(scope="module")
+def central(org):
+    """Keys of the central user; the check role in every account (dev without one tier). Removed after."""
+    iam = boto3.client("iam")
+    arn = iam.create_user(UserName=CENTRAL_USER)["User"]["Arn"]
+    iam.put_user_policy(UserName=CENTRAL_USER, PolicyName="check", PolicyDocument=doc(
+        {"Effect": "Allow", "Action": list(CENTRAL_ACTIONS["check"]), "Resource": "*"}))
+    key = iam.create_access_key(UserName=CENTRAL_USER)["AccessKey"]
+    tiers = [t for t in TIERS if tier_policy(t)["Statement"][0]["Action"]]
+    clients = {name: member_session(a, org.management_id).client("iam") for name, a in org.accounts.items()}
+    for name, member in clients.items():
+        member.create_role(RoleName=ROLE, AssumeRolePolicyDocument=doc(
+            {"Effect": "Allow", "Principal": {"AWS": arn}, "Action": "sts:AssumeRole"}))
+        for tier in tiers:
+            if (name, tier) != WITHHELD:
+                member.put_role_policy(RoleName=ROLE, PolicyName=tier, PolicyDocument=json.dumps(tier_policy(tier)))
+    clients["dev"].create_role(RoleName=BARE_ROLE, AssumeRolePolicyDocument=doc(
+        {"Effect": "Allow", "Principal": {"AWS": arn}, "Action": "sts:AssumeRole"}))
+    yield {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+    for member in clients.values():
+        for name in member.list_role_policies(RoleName=ROLE)["PolicyNames"]:
+            member.delete_role_policy(RoleName=ROLE, PolicyName=name)
+        member.delete_role(RoleName=ROLE)
+    clients["dev"].delete_role(RoleName=BARE_ROLE)
+    iam.delete_access_key(UserName=CENTRAL_USER, AccessKeyId=key["AccessKeyId"])
+    iam.delete_user_policy(UserName=CENTRAL_USER, PolicyName="check")
+    iam.delete_user(UserName=CENTRAL_USER)
+
+
+def check(central, *args):
+    env = {**os.environ, **central, "IDCENSUS_EMULATOR": "1", "COLUMNS": "250"}
+    env.pop("AWS_SESSION_TOKEN", None)  # a long-term user key carries no session token
+
+    @set_initial_no_auth_action_count(0)  # the server runs in this process: enforced while the child runs
+    def run():
+        return subprocess.run([sys.executable, "-m", "idcensus.cli", "check", *args], capture_output=True,
+                              text=True, env=env, timeout=300)
+
+    return run()
+
+
+def test_withheld_tier_shows_denied_with_the_fix(central, org):
+    done = check(central, "--accounts", "all", "--role-name", ROLE, "--external-id", "e2e-external-id")
+    assert done.returncode == 0, done.stdout + done.stderr  # Tier 1 works everywhere
+    out = done.stdout
+    assert "denied (sso:ListInstances)" in out
+    assert f"{org.accounts['dev']} sso.instances" in out
+    assert "EnableIdentityCenterTier=true" in out
+    assert "Tier 1 works everywhere" in out
+
+
+def test_json_names_every_outcome(central, org):
+    done = check(central, "--accounts", "all", "--role-name", ROLE, "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    accounts = {a["account_id"]: a for a in data["accounts"]}
+    assert set(accounts) == set(org.accounts.values())
+    for name, account_id in org.accounts.items():
+        caps = accounts[account_id]["capabilities"]
+        assert {c["outcome"] for k, c in caps.items() if c["tier"] == "identity"} == {"ok"}
+        sso = {c["outcome"] for c in caps.values() if c["tier"] == "identity_center"}
+        assert sso == ({"denied"} if name == WITHHELD[0] else {"ok"})
+        billing = caps["billing.marketplace"]["outcome"]
+        assert billing == ("ok" if account_id == org.management_id else "skipped")
+    assert accounts[org.management_id]["management"]
+
+
+def test_role_without_tier1_exits_1(central, org):
+    dev = org.accounts["dev"]
+    done = check(central, "--accounts", dev, "--role-name", BARE_ROLE)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "denied (iam:GetAccountAuthorizationDetails)" in done.stdout
+    assert f"Tier 1 (required) fails in: {dev}" in done.stdout
+
+
+def test_untrusted_role_is_explained(central, org):
+    # The seeded read role in the management account trusts the account root with an ExternalId, not this
+    # user: moto evaluates same-account trust policies, so AssumeRole is really denied there.
+    done = check(central, "--accounts", org.management_id, "--role-name", READ_ROLE)
+    assert done.returncode == 1
+    out = " ".join(done.stdout.split())
+    assert "cannot assume" in out and "trust policy" in out and "ExternalId" in out
+    assert "stacksets/member.yaml" in out
+
+
+@pytest.mark.parametrize("args", [["--accounts", "12"], ["--regions", "nowhere"]])
+def test_usage_errors_exit_2(central, args):
+    done = check(central, "--role-name", ROLE, *args)
+    assert done.returncode == 2
+    assert "expected" in done.stderr
