@@ -39,12 +39,54 @@ CENTRAL_ACTIONS: dict[str, tuple[str, ...]] = {
         "s3:PutObject",
         "sqs:SendMessage",
     ),
+    # The post-deployment check: list the accounts, assume each read role, record one item per account.
+    "check": (
+        "organizations:DescribeOrganization",
+        "organizations:ListRoots",
+        "organizations:ListOrganizationalUnitsForParent",
+        "organizations:ListAccountsForParent",
+        "sts:AssumeRole",
+        "dynamodb:PutItem",
+    ),
+    # Activity (stream/): normalize CloudTrail events; dedupe markers, last activity, refresh requests.
+    "events": (
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:BatchWriteItem",
+        # Not called unless sending a refresh request fails: its debounce marker is released.
+        "dynamodb:DeleteItem",
+        "s3:PutObject",
+        "sqs:SendMessage",
+    ),
+    # Targeted re-collection of one principal through the member read role.
+    "refresh": (
+        "sts:AssumeRole",
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "s3:PutObject",
+        "sqs:SendMessage",
+    ),
+    # Historical activity from a trail's log files (the trail bucket is read, the export bucket written).
+    "backfill": (
+        "s3:ListBucket",
+        "s3:GetObject",
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:BatchWriteItem",
+        "s3:PutObject",
+        "sqs:SendMessage",
+    ),
 }
 
 # Granted but never called by the code, each with its reason (the code-side test allows only these).
 NOT_CALLED: dict[str, dict[str, str]] = {
     "planner": {
         "s3:ListBucket": "without it S3 answers 403, not NoSuchKey, for latest.json before the first run",
+    },
+    "events": {
+        "dynamodb:DeleteItem": "releases a refresh request's debounce marker only when sending the request failed",
     },
 }
 
@@ -55,6 +97,11 @@ KMS_ACTIONS: dict[str, tuple[str, ...]] = {
     "planner": ("kms:Decrypt",),
     "account": ("kms:GenerateDataKey",),
     "finisher": ("kms:GenerateDataKey",),
+    "events": ("kms:GenerateDataKey",),
+    "refresh": ("kms:GenerateDataKey",),
+    # Decrypt: trail log files encrypted with the trail's KMS key (SSE-KMS) are read through S3.
+    "backfill": ("kms:GenerateDataKey", "kms:Decrypt"),
+    "check": (),  # writes only DynamoDB, whose encryption needs no caller KMS action
 }
 
 # Not called by the code: the Lambda service uses the role to write logs and traces and, for
@@ -65,6 +112,10 @@ PLATFORM_ACTIONS: dict[str, tuple[str, ...]] = {
     "planner": _LOGS_AND_TRACES,
     "account": _LOGS_AND_TRACES + _SQS_EVENT_SOURCE,
     "finisher": _LOGS_AND_TRACES + _SQS_EVENT_SOURCE,
+    "events": _LOGS_AND_TRACES + _SQS_EVENT_SOURCE,
+    "refresh": _LOGS_AND_TRACES + _SQS_EVENT_SOURCE,
+    "backfill": _LOGS_AND_TRACES,  # invoked directly, no event source
+    "check": _LOGS_AND_TRACES,
 }
 
 # What the vendor's role may do: read the exports and consume the run notifications.

@@ -20,6 +20,12 @@ class Settings(BaseModel):
     vendor_queue_url: str | None = None
     principal_workers: int = Field(8, ge=1, le=32)
     resource_regions: str = Field("us-east-1", description="comma-separated regions for Tier 3 resources")
+    # Tier 4 activity (stream/): refresh requests, dedupe marker lifetime, backfill source.
+    refresh_queue_url: str | None = None
+    refresh_debounce_seconds: int = Field(30, ge=0, le=900, description="SQS DelaySeconds of a refresh request")
+    event_ttl_days: int = Field(30, ge=1, le=3650, description="days an EVENT#<id> dedupe marker lives")
+    trail_bucket: str | None = None
+    trail_prefix: str = "AWSLogs"
 
     def collect_options(self):
         from idcensus.collect.account import CollectOptions

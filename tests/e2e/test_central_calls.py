@@ -28,6 +28,23 @@ def actions(counter) -> set[str]:
     return out
 
 
+@pytest.fixture(autouse=True)
+def member_calls(monkeypatch):
+    """Calls made with a member read role's credentials, counted apart from the function's own: they
+    are the member role's permissions (the registry's tiers), not the function's."""
+    from idcensus.aws import CallCounter
+
+    counter, real = CallCounter(), ClientFactory.assume
+
+    def assume(self, *args, **kwargs):
+        member = real(self, *args, **kwargs)
+        member.counter = counter
+        return member
+
+    monkeypatch.setattr(ClientFactory, "assume", assume)
+    return counter
+
+
 @pytest.fixture
 def pipelines(org, monkeypatch):
     monkeypatch.setenv("IDCENSUS_EMULATOR", "1")
@@ -83,3 +100,73 @@ def test_each_function_calls_exactly_what_it_is_granted(pipelines, org):
         called = actions(pipeline.factory.counter)
         assert called - granted == set(), f"{name} calls what it is not granted"
         assert granted - called == set(NOT_CALLED.get(name, {})), f"{name} is granted what it never calls"
+
+
+def test_activity_functions_call_exactly_what_they_are_granted(org, monkeypatch):
+    """events (normalizer), refresh and backfill, each with its own factory, through their service path."""
+    import gzip
+    from datetime import UTC, datetime
+
+    from idcensus.stream.demo import cloudtrail, console_login, eventbridge, user_identity
+    from idcensus.stream.service import ActivityService
+
+    monkeypatch.setenv("IDCENSUS_EMULATOR", "1")
+    configure("activity-calls", "activity-calls-bucket", READ_ROLE, EXTERNAL_ID)
+    sqs = boto3.client("sqs")
+    refresh_url = sqs.create_queue(QueueName="activity-calls-refresh")["QueueUrl"]
+    monkeypatch.setenv("REFRESH_QUEUE_URL", refresh_url)
+    monkeypatch.setenv("REFRESH_DEBOUNCE_SECONDS", "0")
+    prod = org.accounts["prod"]
+    services = {name: ActivityService(Settings.from_env(), ClientFactory.from_environment())
+                for name in ("events", "refresh", "backfill")}
+
+    attach = cloudtrail(prod, user_identity(prod, "alice"), "AttachUserPolicy",
+                        request={"userName": "carol", "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"})
+    batch = services["events"].batch("calls")
+    for record in (attach, console_login(prod, "alice", mfa=True)):
+        batch.add_raw(json.dumps(eventbridge(record)))
+    assert batch.finish().counts["refresh_requested"] == 1
+
+    refresh = services["refresh"].refresh_batch("calls")
+    for message in sqs.receive_message(QueueUrl=refresh_url, MaxNumberOfMessages=10)["Messages"]:
+        refresh.add_message(message["Body"])
+    refresh.add(prod, "iam.user", "no-such-user")  # gone: looked up by name (Query)
+    assert refresh.finish().counts["created"] == 1
+
+    boto3.client("s3").create_bucket(Bucket="activity-calls-trail")
+    day = datetime.now(UTC)
+    key = f"AWSLogs/{prod}/CloudTrail/us-east-1/{day:%Y/%m/%d}/{prod}_CloudTrail_us-east-1_{day:%Y%m%dT%H%M}Z_x.json.gz"
+    records = [cloudtrail(prod, user_identity(prod, "bob"), "ListUsers", read_only=True)]
+    boto3.client("s3").put_object(Bucket="activity-calls-trail", Key=key,
+                                  Body=gzip.compress(json.dumps({"Records": records}).encode()))
+    from idcensus.stream.backfill import run_backfill
+
+    backfill = services["backfill"]
+    assert run_backfill(backfill, backfill.factory.client("s3"), "activity-calls-trail", days=1).done == 1
+
+    for name, service in services.items():
+        granted = set(CENTRAL_ACTIONS[name])
+        called = actions(service.factory.counter)
+        assert called - granted == set(), f"{name} calls what it is not granted"
+        assert granted - called == set(NOT_CALLED.get(name, {})), f"{name} is granted what it never calls"
+
+
+def test_check_function_calls_exactly_what_it_is_granted(org, monkeypatch, member_calls):
+    """The post-deployment check: through its handler (result recorded per account), then counted."""
+    from idcensus.check import load_check, run_deployed_check
+    from idcensus.handlers.check import handler
+    from idcensus.local import LambdaContext
+
+    monkeypatch.setenv("IDCENSUS_EMULATOR", "1")
+    configure("check-calls", "check-calls-bucket", READ_ROLE, EXTERNAL_ID)
+    result = handler({}, LambdaContext("check"))
+    assert result["accounts"] == len(org.accounts) and result["tier1_failed"] == []
+    table = boto3.resource("dynamodb").Table("check-calls")
+    recorded = load_check(table, org.accounts["prod"])
+    assert recorded.reachable and recorded.capabilities["iam.authorization_details"] == "ok"
+
+    factory = ClientFactory.from_environment()
+    run_deployed_check(Settings.from_env(), factory)
+    called = actions(factory.counter)
+    assert called == set(CENTRAL_ACTIONS["check"]) - set(NOT_CALLED.get("check", {}))
+    assert member_calls.total() > 0  # the probes ran, with the read role's credentials

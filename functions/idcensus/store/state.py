@@ -103,6 +103,10 @@ class StateTable:
                 diff.changes.append({**gone, "change": "deleted"})
         return diff
 
+    def put_record(self, record: dict[str, Any]) -> None:
+        """Write one record as apply() does (the activity stream's targeted refresh)."""
+        self.table.put_item(Item=self._item(record, content_hash(record)))
+
     def _item(self, record: dict[str, Any], digest: str) -> dict[str, Any]:
         item = {
             "pk": pk(record["account_id"]),

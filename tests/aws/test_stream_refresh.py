@@ -1,0 +1,141 @@
+"""Targeted refresh in moto: one principal re-collected with its own IAM reads (never GAAD), written
+with StateTable semantics, exported as a changes part listed in the batch's activity manifest."""
+
+import json
+import logging
+
+import boto3
+import pytest
+from tests.aws.conftest import ACCOUNT, factory
+from tests.faults import query_error
+
+from idcensus.census import collect_one
+from idcensus.collect.account import AccountInfo
+from idcensus.handlers import refresh as refresh_handler
+from idcensus.local import LambdaContext
+from idcensus.settings import Settings
+from idcensus.store.export import Exporter, decode_lines
+from idcensus.store.state import table_definition
+from idcensus.stream.demo import cloudtrail, eventbridge, sqs_event, user_identity
+from idcensus.stream.refresh import request_body
+from idcensus.stream.service import ActivityService
+
+READ_ROLE = "IdcensusReadOnly"
+USER_ARN = f"arn:aws:iam::{ACCOUNT}:user/carol"
+ALLOWED_IAM = {"iam.GetUser", "iam.ListGroupsForUser", "iam.ListAttachedUserPolicies", "iam.ListUserPolicies",
+               "iam.GetUserPolicy", "iam.ListAccessKeys", "iam.ListMFADevices", "iam.GetLoginProfile"}
+
+
+@pytest.fixture
+def census(seeded):
+    """The seeded account collected once by the census, as the refresh finds it in production."""
+    boto3.client("dynamodb").create_table(**table_definition("state"))
+    boto3.client("s3").create_bucket(Bucket="exports")
+    vendor = boto3.client("sqs").create_queue(QueueName="vendor")["QueueUrl"]
+    settings = Settings(table_name="state", bucket_name="exports", role_name=READ_ROLE, vendor_queue_url=vendor)
+    service = ActivityService(settings, factory())
+    collect_one(factory(), AccountInfo(ACCOUNT), role_name=READ_ROLE, external_id=None, run_id="r1",
+                state=service.state, exporter=Exporter(boto3.client("s3"), "exports"))
+    return service
+
+
+def refresh(service, *targets):
+    batch = service.refresh_batch("rb-1")
+    changes = [batch.add(ACCOUNT, kind, name) for kind, name in targets]
+    return changes, batch.finish()
+
+
+def test_user_refresh_sees_the_change_with_only_that_users_calls(census):
+    before = census.state.get(ACCOUNT, "iam.user", USER_ARN)
+    boto3.client("iam").attach_user_policy(UserName="carol", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    calls = dict(census.factory.counter.calls)
+    (change,), result = refresh(census, ("iam.user", "carol"))
+    made = {k: v - calls.get(k, 0) for k, v in census.factory.counter.calls.items() if v - calls.get(k, 0)}
+    iam_calls = {k for k in made if k.startswith("iam.")}
+    assert iam_calls <= ALLOWED_IAM and "iam.GetUser" in iam_calls
+    assert "iam.GetAccountAuthorizationDetails" not in made and made["sts.AssumeRole"] == 1
+    assert sum(v for k, v in made.items() if k.startswith("iam.")) <= 8  # one call per read; carol has no inline policy
+    after = census.state.get(ACCOUNT, "iam.user", USER_ARN)
+    assert change["change"] == "updated"
+    assert after["data"]["attached_policies"] == ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    # Everything else is what the census said (the report-only fields were kept from it).
+    assert {k: v for k, v in after["data"].items() if k != "attached_policies"} == \
+        {k: v for k, v in before["data"].items() if k != "attached_policies"}
+    manifest = json.loads(boto3.client("s3").get_object(Bucket="exports", Key=result.manifest_key)["Body"].read())
+    (entry,) = manifest["files"]
+    assert entry["kind"] == "changes" and entry["key"].endswith(f"/type=iam.user/account={ACCOUNT}/part-rb-1.jsonl.gz")
+    assert entry["key"].startswith("idcensus/v1/activity/changes/date=")
+    (line,) = decode_lines(boto3.client("s3").get_object(Bucket="exports", Key=entry["key"])["Body"].read())
+    assert line["change"] == "updated" and line["id"] == USER_ARN
+
+
+def test_unchanged_principal_writes_nothing(census):
+    changes, result = refresh(census, ("iam.user", "alice"), ("iam.user", "ci-deploy"), ("iam.role", "app-instance"),
+                              ("iam.group", "developers"), ("iam.policy", f"arn:aws:iam::{ACCOUNT}:policy/reports-read"))
+    assert changes == [None] * 5  # the refresh rebuilds exactly the census's record
+    assert result.manifest_key is None
+
+
+def test_deleted_user_is_marked_deleted(census):
+    iam = boto3.client("iam")
+    iam.remove_user_from_group(GroupName="developers", UserName="carol")
+    iam.delete_user(UserName="carol")
+    (change,), _ = refresh(census, ("iam.user", "carol"))
+    assert change["change"] == "deleted" and change["deleted"] is True
+    assert census.state.get(ACCOUNT, "iam.user", USER_ARN)["deleted"] is True
+    # A user under a path is found by name too.
+    iam.delete_access_key(UserName="ci-deploy", AccessKeyId=iam.list_access_keys(UserName="ci-deploy")
+                          ["AccessKeyMetadata"][0]["AccessKeyId"])
+    (change,), _ = refresh(census, ("iam.user", "ci-deploy"))
+    assert change["change"] == "updated" and len(change["data"]["access_keys"]) == 1
+
+
+def test_role_group_and_policy_refresh(census):
+    iam = boto3.client("iam")
+    iam.attach_role_policy(RoleName="app-instance", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    iam.put_group_policy(GroupName="admins", PolicyName="extra",
+                         PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                             {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}))
+    policy_arn = f"arn:aws:iam::{ACCOUNT}:policy/reports-read"
+    iam.create_policy_version(PolicyArn=policy_arn, SetAsDefault=True, PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}))
+    changes, _ = refresh(census, ("iam.role", "app-instance"), ("iam.group", "admins"), ("iam.policy", policy_arn))
+    role, group, policy = changes
+    assert "arn:aws:iam::aws:policy/ReadOnlyAccess" in role["data"]["attached_policies"]
+    assert [p["name"] for p in group["data"]["inline_policies"]] == ["extra"]
+    assert policy["data"]["default_version_id"] == "v2" and policy["data"]["document"]["Statement"][0]["Action"] == \
+        "s3:GetObject"
+    assert all(c["change"] == "updated" for c in changes)
+
+
+def test_identity_center_targets_are_logged_and_skipped(census, caplog):
+    calls = sum(census.factory.counter.calls.values())
+    with caplog.at_level(logging.INFO, logger="idcensus"):
+        (change,), _ = refresh(census, ("sso.permission_set", "arn:aws:sso:::permissionSet/ssoins-1/ps-1"))
+    assert change is None and "no single-target collector" in caplog.text
+    assert sum(census.factory.counter.calls.values()) == calls
+
+
+def test_refresh_handler_reports_failures_per_message(census, monkeypatch):
+    monkeypatch.setattr(refresh_handler, "_service", census)
+    boto3.client("iam").attach_user_policy(UserName="bob", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    good = request_body(ACCOUNT, "iam.user", "bob", "e-1", "2026-11-25T00:00:00Z")
+    broken = "{not json"
+    event = sqs_event([good, broken])
+    response = refresh_handler.handler(event, LambdaContext("refresh"))
+    assert response == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
+    bob = census.state.get(ACCOUNT, "iam.user", f"arn:aws:iam::{ACCOUNT}:user/bob")
+    assert "arn:aws:iam::aws:policy/ReadOnlyAccess" in bob["data"]["attached_policies"]
+
+
+def test_inline_refresh_that_cannot_assume_the_role_keeps_the_events(census):
+    """Without a refresh queue (CLI replay), a refresh failure is counted; the events stay processed."""
+    def deny_assume(request, **_):
+        return query_error(request, "AccessDenied", 403, "not authorized to perform: sts:AssumeRole")
+
+    service = ActivityService(census.settings, factory(("before-send.sts", deny_assume)))
+    attach = cloudtrail(ACCOUNT, user_identity(ACCOUNT, "alice"), "AttachUserPolicy",
+                        request={"userName": "carol", "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"})
+    result = service.process([json.dumps(eventbridge(attach))])
+    assert (result.counts["normalized"], result.counts["refresh_failed"], result.counts["refreshed"]) == (1, 1, 0)
+    assert service.effects.claim(attach["eventID"]) is False  # done: a replay will not redo it
