@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from idcensus.collect import costs
 from idcensus.collect.account import AccountInfo, AccountResult, CollectOptions, Outcomes, collect_account
 from idcensus.collect.documents import timestamp
 from idcensus.collect.registry import BY_NAME
@@ -44,6 +45,36 @@ def to_records(result: AccountResult, run_id: str, collected_at: str) -> list[di
     records += [rec("iam.policy", p.arn, p) for p in result.policies]
     records += [rec(type_, id_, data) for type_, id_, data in result.extra]
     return records
+
+
+def with_stream_activity(records: list[dict[str, Any]], seen: dict[str, str]) -> list[dict[str, Any]]:
+    """Records whose last use includes what the CloudTrail stream saw since the sources AWS reports
+    (credential report, RoleLastUsed) were read: the later time wins. `seen` maps a principal ARN or an
+    access key ID to its stream last_activity_at. Pure."""
+    if not seen:
+        return records
+    out = []
+    for record in records:
+        data = record["data"]
+        if record["type"] == "iam.user":
+            keys = [{**k, "last_used_at": later(k.get("last_used_at"), seen.get(k.get("id") or ""))}
+                    for k in data.get("access_keys") or []]
+            last = later(data.get("last_activity_at"), seen.get(data["arn"]), *(k["last_used_at"] for k in keys))
+            data = {**data, "last_activity_at": last, "access_keys": keys if data.get("access_keys") is not None else None}
+        elif record["type"] == "iam.role":
+            data = {**data, "last_used_at": later(data.get("last_used_at"), seen.get(data["arn"]))}
+        else:
+            out.append(record)
+            continue
+        out.append({**record, "data": data})
+    return out
+
+
+def later(*values: str | None) -> str | None:
+    """The latest of RFC 3339 times, in the form it came in; None when there is none."""
+    known = [(timestamp(v), v) for v in values if v]
+    known = [(t, v) for t, v in known if t is not None]
+    return max(known)[1] if known else None
 
 
 def authoritative_types(result: AccountResult) -> set[str]:
@@ -103,8 +134,11 @@ def gather(factory, info: AccountInfo, *, role_name: str, external_id: str | Non
 def store(result: AccountResult, *, run_id: str, collected_at: str, state: StateTable, exporter: Exporter,
           started: datetime | None = None) -> AccountOutcome:
     """Diff one account's records into DynamoDB and write its export parts."""
+    from idcensus.check import attach_check
+
     account_id = result.account.account_id
-    records = to_records(result, run_id, collected_at)
+    result.account = attach_check(state.table, result.account)  # the latest post-deployment check
+    records = with_stream_activity(to_records(result, run_id, collected_at), state.activity(account_id))
     diff = state.apply(
         account_id,
         records,
@@ -130,6 +164,7 @@ def collect_one(
 ) -> AccountOutcome:
     started = datetime.now(UTC)
     collected_at = now_iso()
+    options = costs.with_incremental_start(options or CollectOptions(), info, state.table)
     result = gather(factory, info, role_name=role_name, external_id=external_id, run_id=run_id,
                     max_workers=max_workers, options=options)
     return store(result, run_id=run_id, collected_at=collected_at, state=state, exporter=exporter, started=started)

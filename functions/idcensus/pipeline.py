@@ -13,6 +13,7 @@ from typing import Any
 
 from idcensus.aws import ClientFactory
 from idcensus.census import failed_account, gather, new_run_id, now_iso, store, with_org_accounts
+from idcensus.collect import costs
 from idcensus.collect.account import AccountInfo, AccountResult
 from idcensus.collect.org import list_active_accounts
 from idcensus.settings import Settings
@@ -53,6 +54,7 @@ class Pipeline:
         run_id, info = message["run_id"], AccountInfo(**message["account"])
         started = datetime.now(UTC)
         options = with_org_accounts(self.settings.collect_options(), list(self.runs.accounts(run_id)))
+        options = costs.with_incremental_start(options, info, self.state.table)
         result = gather(self.factory, info, role_name=self.settings.role_name,
                         external_id=self.settings.external_id, run_id=run_id,
                         max_workers=self.settings.principal_workers, options=options)

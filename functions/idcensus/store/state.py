@@ -55,6 +55,22 @@ class StateTable:
                 return items
             params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    def activity(self, account_id: str) -> dict[str, str]:
+        """Principal ARN or access key ID -> last_activity_at the CloudTrail stream recorded."""
+        seen: dict[str, str] = {}
+        params: dict[str, Any] = {
+            "KeyConditionExpression": Key("pk").eq(pk(account_id)) & Key("sk").begins_with("activity#"),
+            "ProjectionExpression": "sk, last_activity_at",
+        }
+        while True:
+            page = self.table.query(**params)
+            for item in page["Items"]:
+                if item.get("last_activity_at"):
+                    seen[item["sk"].removeprefix("activity#").removeprefix("key#")] = item["last_activity_at"]
+            if "LastEvaluatedKey" not in page:
+                return seen
+            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     def get(self, account_id: str, type_: str, id_: str) -> dict[str, Any] | None:
         item = self.table.get_item(Key={"pk": pk(account_id), "sk": f"{type_}#{id_}"}).get("Item")
         return json.loads(item["record"]) if item else None
