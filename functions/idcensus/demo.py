@@ -13,11 +13,26 @@ import boto3
 from rich.console import Console
 from rich.table import Table
 
+from idcensus.demo_resources import show_resources
+from idcensus.demo_sso import show_identity_center
 from idcensus.emulator import moto_server
 from idcensus.seed import EXTERNAL_ID, READ_ROLE, seed_organization
 from idcensus.store.export import decode_lines
 
 TABLE, BUCKET, PREFIX = "idcensus-demo", "idcensus-demo-exports", "idcensus/v1/"
+REGIONS = ("us-east-1", "eu-west-1")
+# Recorded-shape Cost Explorer answers (moto returns what is queued): Marketplace charges by product and vendor.
+def _charge(product: str, vendor: str, amount: str) -> dict:
+    return {"Keys": [product, vendor], "Metrics": {"UnblendedCost": {"Amount": amount, "Unit": "USD"}}}
+
+
+MARKETPLACE = [
+    {"TimePeriod": {"Start": "2026-09-01", "End": "2026-10-01"}, "Total": {}, "Estimated": False, "Groups": [
+        _charge("Acme SIEM Cloud", "Acme Security Inc.", "1250.00"),
+        _charge("Okta Workforce Identity", "Okta, Inc.", "410.4000")]},
+    {"TimePeriod": {"Start": "2026-10-01", "End": "2026-11-01"}, "Total": {}, "Estimated": False, "Groups": [
+        _charge("Acme SIEM Cloud", "Acme Security Inc.", "1250.00")]},
+]
 
 
 def run_demo(out: str) -> int:
@@ -31,8 +46,10 @@ def run_demo(out: str) -> int:
         console.rule(f"[bold]idcensus demo[/] - embedded AWS emulator at {endpoint}")
         org = seed_organization()
         console.print(f"seeded an organization: {', '.join(f'{n}={a}' for n, a in org.accounts.items())}")
+        seed_more(console, org, endpoint)
         args = Namespace(accounts=None, role_name=READ_ROLE, external_id=EXTERNAL_ID, table=TABLE, bucket=BUCKET,
-                         prefix=PREFIX, region="us-east-1", create_storage=True, account_workers=4, json=False)
+                         prefix=PREFIX, region="us-east-1", create_storage=True, account_workers=4, json=False,
+                         regions=REGIONS)
         console.rule("run 1: first collection")
         first = run_collect(args)
         print_summary(first)
@@ -54,10 +71,65 @@ def run_demo(out: str) -> int:
         show_manifest(console, manifest)
         show_notable(console, s3, manifest)
         show_changes(console, s3, manifest)
+        snapshot = read_files(s3, manifest, "snapshot")
+        show_identity_center(console, snapshot)
+        show_resources(console, snapshot)
+        show_marketplace(console, snapshot)
+        show_coverage(console, snapshot)
+
+        from idcensus.stream.demo import demo_activity
+
+        console.rule("activity: CloudTrail events -> last use, targeted refresh")
+        demo_activity(console, org, TABLE, BUCKET, PREFIX)
+        run_check_demo(console, org)
         console.print(f"\nexported files copied to [bold]{folder.resolve()}[/] "
                       f"(latest.json -> {third['manifest_key']})")
     console.print(f"demo finished in {time.monotonic() - started:.1f}s")
     return 0
+
+
+def seed_more(console: Console, org, endpoint: str) -> None:
+    """Identity Center in the management account, resources in prod, Marketplace charges for the payer."""
+    import urllib.request
+
+    from idcensus.seed import member_session
+    from idcensus.seed_resources import seed_resources
+    from idcensus.seed_sso import seed_identity_center
+
+    sso = seed_identity_center(boto3.Session(), list(org.accounts.values()), users=8, groups=3, permission_sets=4,
+                               assignments=12)
+    prod = org.accounts["prod"]
+    seed_resources(member_session(prod, org.management_id), prod, REGIONS)
+    body = json.dumps({"results": [{"ResultsByTime": MARKETPLACE}] * 3}).encode()
+    request = urllib.request.Request(f"{endpoint}/moto-api/static/ce/cost-and-usage-results", data=body,
+                                     headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 - the emulator on loopback
+    console.print(f"seeded Identity Center ({len(sso.get('assignments', []))} assignments), resources in prod "
+                  f"({', '.join(REGIONS)}), Marketplace charges for the payer")
+
+
+def show_marketplace(console: Console, records: list[dict]) -> None:
+    table = Table(title="Marketplace charges (billing.marketplace_charge, payer account)")
+    for col in ("month", "vendor", "product", "cost"):
+        table.add_column(col)
+    for r in sorted((r for r in records if r["type"] == "billing.marketplace_charge"), key=lambda r: r["id"]):
+        d = r["data"]
+        table.add_row(d["month"], d["vendor"], d["product"], f"{d['cost']} {d['currency']}")
+    console.print(table)
+
+
+def show_coverage(console: Console, records: list[dict]) -> None:
+    """What each account's run could read, capability by capability (the aws.account coverage)."""
+    table = Table(title="coverage by account (aws.account collection.capabilities)")
+    table.add_column("account")
+    table.add_column("status")
+    table.add_column("ok")
+    table.add_column("not ok")
+    for r in sorted((r for r in records if r["type"] == "aws.account"), key=lambda r: r["account_id"]):
+        caps = r["data"]["collection"]["capabilities"]
+        table.add_row(r["account_id"], r["data"]["collection"]["status"], str(sum(v == "ok" for v in caps.values())),
+                      ", ".join(f"{k}={v}" for k, v in sorted(caps.items()) if v != "ok") or "-")
+    console.print(table)
 
 
 def run_lambda_path(console: Console) -> dict:

@@ -70,16 +70,18 @@ def seed_organization(members: tuple[str, ...] = ("security", "prod", "dev")) ->
     return seeded
 
 
-def create_read_role(iam, central_account: str, role_name: str = READ_ROLE) -> None:
+def create_read_role(iam, central_account: str, role_name: str = READ_ROLE,
+                     tiers: tuple[str, ...] = ("identity", "identity_center", "resources", "activity", "billing")) -> None:
     iam.create_role(
         RoleName=role_name,
         AssumeRolePolicyDocument=trust(
             {"AWS": f"arn:aws:iam::{central_account}:root"}, {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}}
         ),
     )
-    # The Tier 1 policy exactly as stacksets/member.yaml grants it, generated from the registry.
-    iam.put_role_policy(RoleName=role_name, PolicyName="idcensus-identity",
-                        PolicyDocument=json.dumps(tier_policy("identity")))
+    # Each tier's policy exactly as stacksets/member.yaml grants it, generated from the registry.
+    for tier in tiers:
+        iam.put_role_policy(RoleName=role_name, PolicyName=f"idcensus-{tier}",
+                            PolicyDocument=json.dumps(tier_policy(tier)))
 
 
 def seed_identities(iam, account_id: str, org: SeededOrg) -> None:

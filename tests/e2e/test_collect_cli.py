@@ -45,7 +45,11 @@ def test_every_export_file_matches_its_manifest(cli, s3, org):
             assert record["type"] == f["type"] and record["account_id"] == f["account_id"]
             jsonschema.validate(record, schemas[record["type"]])
             seen.add((record["type"], record["account_id"]))
-    assert seen == {(t, a) for t in TYPES for a in org.accounts.values()}
+    accounts = org.accounts.values()
+    # moto pre-makes an Identity Center instance in every account; the census's own storage (tables and
+    # buckets of this session's tests) lives in the management account and is inventoried as resources.
+    storage = {("resource.s3.bucket", org.management_id), ("resource.dynamodb.table", org.management_id)}
+    assert seen == {(t, a) for t in TYPES | {"sso.instance"} for a in accounts} | storage
     latest = json.loads(s3.get_object(Bucket=cli.bucket, Key="idcensus/v1/latest.json")["Body"].read())
     assert latest == {"run_id": summary["run_id"], "manifest_key": summary["manifest_key"]}
 

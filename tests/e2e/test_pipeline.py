@@ -30,7 +30,8 @@ def test_scheduled_run_collects_every_account_and_notifies(env, org):
     latest = json.loads(s3.get_object(Bucket=env["BUCKET_NAME"], Key="idcensus/v1/latest.json")["Body"].read())
     assert latest["run_id"] == notice["run_id"]
     types = {r["type"] for r in records_of(s3, env["BUCKET_NAME"], manifest)}
-    assert types == {"aws.account", "iam.root_user", "iam.user", "iam.group", "iam.role", "iam.policy"}
+    assert types == {"aws.account", "iam.root_user", "iam.user", "iam.group", "iam.role", "iam.policy",
+                     "sso.instance", "resource.s3.bucket", "resource.dynamodb.table"}  # moto's instance, our storage
 
 
 def test_crashing_account_is_dead_lettered_and_the_run_still_closes(env, org, monkeypatch):
