@@ -39,9 +39,14 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(VENV)/bin/python benchmarks/bench_collect.py
 	$(VENV)/bin/python benchmarks/bench_queue.py
+	$(VENV)/bin/python benchmarks/bench_identity_center.py
+	$(VENV)/bin/python benchmarks/bench_resources.py
+	$(VENV)/bin/python benchmarks/bench_normalize.py
+	$(VENV)/bin/python benchmarks/bench_activity.py
 
 schema: $(VENV)/.installed
 	$(VENV)/bin/idcensus schema --write docs/schema
+	$(VENV)/bin/idcensus docs README.md
 
 clean:
 	rm -rf $(VENV) idcensus-demo-export .pytest_cache
