@@ -26,6 +26,10 @@ FUNCTIONS = {
     "PlannerFunction": ("planner", "PlannerRole"),
     "AccountCollectorFunction": ("account", "AccountCollectorRole"),
     "FinisherFunction": ("finisher", "FinisherRole"),
+    "NormalizerFunction": ("events", "NormalizerRole"),
+    "RefreshFunction": ("refresh", "RefreshRole"),
+    "BackfillFunction": ("backfill", "BackfillRole"),
+    "CheckFunction": ("check", "CheckRole"),
 }
 
 
@@ -74,3 +78,28 @@ def statements(docs: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 def allowed_actions(docs: list[dict[str, Any]]) -> set[str]:
     return {a for s in statements(docs) if s["Effect"] == "Allow" for a in as_list(s["Action"])}
+
+
+def evaluate(value: Any, refs: dict[str, Any], conditions: dict[str, bool] | None = None) -> Any:
+    """Resolve Ref, GetAtt (as "Logical.Attr" keys of refs), Fn::If, Fn::Join and Fn::Split from known values."""
+    conditions = conditions or {}
+    if isinstance(value, list):
+        return [evaluate(v, refs, conditions) for v in value]
+    if not isinstance(value, dict) or len(value) != 1:
+        return value
+    ((fn, arg),) = value.items()
+    if fn == "Ref":
+        return refs[arg]
+    if fn == "Fn::GetAtt":
+        return refs[".".join(arg)]
+    if fn == "Fn::If":
+        name, yes, no = arg
+        return evaluate(yes if conditions[name] else no, refs, conditions)
+    if fn == "Fn::Join":
+        sep, items = arg
+        items = evaluate(items, refs, conditions)
+        return sep.join(x for item in items for x in as_list(item))
+    if fn == "Fn::Split":
+        sep, text = arg
+        return evaluate(text, refs, conditions).split(sep)
+    return value

@@ -4,6 +4,7 @@ moto's CloudFormation skips some resource types and properties (MOTO_NOTES.md); 
 to the template statically below, so every property the brief names is checked one way or the other.
 """
 
+import ast
 import copy
 import io
 import json
@@ -12,16 +13,17 @@ import zipfile
 import boto3
 import pytest
 from moto import mock_aws
+from moto.events.models import EventPattern
 
 from idcensus.collect import registry
 from idcensus.store.state import table_definition
-from tests.templates.cfn import CODE_BUCKET, CODE_KEY, MEMBER, resources_of_type
+from tests.templates.cfn import CODE_BUCKET, CODE_KEY, MEMBER, ROOT, evaluate, resources_of_type
 
 ACCOUNT = "123456789012"  # moto's default, the management account below
 REGION = "us-east-1"
 # Not created by moto's CloudFormation (or, for the TLS-only bucket policy, enforced without its
 # Condition so it would block every request): checked statically instead.
-NOT_IN_MOTO = {"AWS::CloudWatch::Alarm", "AWS::CloudFormation::StackSet", "AWS::S3::BucketPolicy"}
+NOT_IN_MOTO = {"AWS::CloudWatch::Alarm", "AWS::CloudFormation::StackSet", "AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy"}
 PARAMETERS = {
     "OrganizationId": "o-exampleorg1",
     "ExternalId": "external-id-for-tests-0001",
@@ -33,7 +35,13 @@ HANDLERS = {
     "PlannerFunction": "idcensus.handlers.planner.handler",
     "AccountCollectorFunction": "idcensus.handlers.account.handler",
     "FinisherFunction": "idcensus.handlers.finisher.handler",
+    "NormalizerFunction": "idcensus.handlers.events.handler",
+    "RefreshFunction": "idcensus.handlers.refresh.handler",
+    "BackfillFunction": "idcensus.handlers.backfill.handler",
+    "CheckFunction": "idcensus.handlers.check.handler",
 }
+LOG_GROUPS = ["PlannerLogGroup", "AccountCollectorLogGroup", "FinisherLogGroup", "NormalizerLogGroup", "RefreshLogGroup",
+              "BackfillLogGroup", "CheckLogGroup"]
 
 
 def moto_template(transformed):
@@ -95,8 +103,18 @@ class TestCentralStack:
             "AccountQueueUrl",
             "AccountDeadLetterQueueUrl",
             "CollectorRoleArn",
+            "RefreshRoleArn",
+            "CheckRoleArn",
+            "ActivityBusArn",
+            "ActivityQueueUrl",
+            "ActivityDeadLetterQueueUrl",
+            "RefreshQueueUrl",
+            "RefreshDeadLetterQueueUrl",
+            "BackfillFunctionName",
+            "CheckFunctionName",
         }
         assert outputs["ExportPrefix"] == "idcensus/v1/"
+        assert outputs["ActivityBusArn"] == f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/idcensus-activity"
 
     def test_state_table(self, stack):
         outputs, _ = stack
@@ -126,12 +144,22 @@ class TestCentralStack:
         assert int(account["VisibilityTimeout"]) > 6 * 900
         finish, finish_dlq = attrs(ids["FinishQueue"]), attrs(ids["FinishDeadLetterQueue"])
         assert json.loads(finish["RedrivePolicy"])["deadLetterTargetArn"] == finish_dlq["QueueArn"]
+        activity, activity_dlq = attrs(outputs["ActivityQueueUrl"]), attrs(outputs["ActivityDeadLetterQueueUrl"])
+        assert json.loads(activity["RedrivePolicy"]) == {"deadLetterTargetArn": activity_dlq["QueueArn"], "maxReceiveCount": 5}
+        assert int(activity["VisibilityTimeout"]) >= 6 * 60
+        refresh, refresh_dlq = attrs(outputs["RefreshQueueUrl"]), attrs(outputs["RefreshDeadLetterQueueUrl"])
+        assert json.loads(refresh["RedrivePolicy"]) == {"deadLetterTargetArn": refresh_dlq["QueueArn"], "maxReceiveCount": 3}
+        assert int(refresh["VisibilityTimeout"]) >= 6 * 300
         for url in (
             outputs["AccountQueueUrl"],
             outputs["AccountDeadLetterQueueUrl"],
             outputs["VendorQueueUrl"],
             ids["FinishQueue"],
             ids["FinishDeadLetterQueue"],
+            outputs["ActivityQueueUrl"],
+            outputs["ActivityDeadLetterQueueUrl"],
+            outputs["RefreshQueueUrl"],
+            outputs["RefreshDeadLetterQueueUrl"],
         ):
             assert attrs(url)["SqsManagedSseEnabled"] == "true"
 
@@ -148,6 +176,7 @@ class TestCentralStack:
             assert env["EXPORT_PREFIX"] == outputs["ExportPrefix"]
             assert env["ROLE_NAME"] == "IdcensusReadOnly"
             assert env["EXTERNAL_ID"] == PARAMETERS["ExternalId"]
+            assert env["RESOURCE_REGIONS"] == "us-east-1"
             assert env["POWERTOOLS_SERVICE_NAME"] == env["POWERTOOLS_METRICS_NAMESPACE"] == "idcensus"
         planner = lam.get_function_configuration(FunctionName=ids["PlannerFunction"])
         assert planner["Environment"]["Variables"]["ACCOUNT_QUEUE_URL"] == outputs["AccountQueueUrl"]
@@ -157,8 +186,19 @@ class TestCentralStack:
         assert collector["Environment"]["Variables"]["FINISH_QUEUE_URL"] == ids["FinishQueue"]
         finisher = lam.get_function_configuration(FunctionName=ids["FinisherFunction"])["Environment"]["Variables"]
         assert finisher["VENDOR_QUEUE_URL"] == outputs["VendorQueueUrl"]
-        assert finisher["ACCOUNT_DLQ_URL"] == outputs["AccountDeadLetterQueueUrl"]
         assert finisher["FINISH_QUEUE_URL"] == ids["FinishQueue"]
+        normalizer = lam.get_function_configuration(FunctionName=ids["NormalizerFunction"])["Environment"]["Variables"]
+        assert normalizer["REFRESH_QUEUE_URL"] == outputs["RefreshQueueUrl"]
+        assert normalizer["VENDOR_QUEUE_URL"] == outputs["VendorQueueUrl"]
+        refresh = lam.get_function_configuration(FunctionName=ids["RefreshFunction"])
+        assert "REFRESH_QUEUE_URL" not in refresh["Environment"]["Variables"]  # refreshes never request refreshes
+        assert refresh["Role"] == outputs["RefreshRoleArn"]
+        backfill = lam.get_function_configuration(FunctionName=ids["BackfillFunction"])
+        assert ids["BackfillFunction"] == outputs["BackfillFunctionName"]
+        assert (backfill["Timeout"], backfill["MemorySize"]) == (900, 1024)
+        assert "TRAIL_BUCKET" not in backfill["Environment"]["Variables"]  # TrailBucketName empty: unset, never ""
+        check = lam.get_function_configuration(FunctionName=ids["CheckFunction"])
+        assert check["Role"] == outputs["CheckRoleArn"] and ids["CheckFunction"] == outputs["CheckFunctionName"]
 
     def test_event_source_mappings(self, stack):
         outputs, ids = stack
@@ -177,7 +217,14 @@ class TestCentralStack:
         assert collector["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         for queue in (ids["FinishQueue"], outputs["AccountDeadLetterQueueUrl"]):
             assert mappings[(arn(queue), ids["FinisherFunction"])]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-        assert len(mappings) == 3
+        normalizer = mappings[(arn(outputs["ActivityQueueUrl"]), ids["NormalizerFunction"])]
+        assert normalizer["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert (normalizer["BatchSize"], normalizer["MaximumBatchingWindowInSeconds"]) == (100, 5)
+        assert normalizer["ScalingConfig"] == {"MaximumConcurrency": 10}
+        refresh = mappings[(arn(outputs["RefreshQueueUrl"]), ids["RefreshFunction"])]
+        assert refresh["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert refresh["ScalingConfig"] == {"MaximumConcurrency": 5}
+        assert len(mappings) == 5  # nothing consumes the activity and refresh DLQs: they are alarmed
 
     def test_schedule_starts_the_planner(self, stack):
         _, ids = stack
@@ -187,10 +234,31 @@ class TestCentralStack:
         (target,) = events.list_targets_by_rule(Rule=ids["PlannerFunctionSchedule"])["Targets"]
         assert target["Arn"].endswith(f":function:{ids['PlannerFunction']}")
 
+    def test_schedule_runs_the_check(self, stack):
+        _, ids = stack
+        events = boto3.client("events")
+        rule = events.describe_rule(Name=ids["CheckFunctionSchedule"])
+        assert rule["ScheduleExpression"] == "rate(1 day)" and rule["State"] == "ENABLED"
+        (target,) = events.list_targets_by_rule(Rule=ids["CheckFunctionSchedule"])["Targets"]
+        assert target["Arn"].endswith(f":function:{ids['CheckFunction']}")
+
+    def test_activity_bus_routes_to_the_activity_queue(self, stack):
+        outputs, ids = stack
+        events, sqs = boto3.client("events"), boto3.client("sqs")
+        bus = events.describe_event_bus(Name="idcensus-activity")
+        assert bus["Arn"] == outputs["ActivityBusArn"]
+        rule = events.describe_rule(Name=ids["ActivityRule"], EventBusName="idcensus-activity")
+        assert rule["State"] == "ENABLED"
+        (target,) = events.list_targets_by_rule(Rule=ids["ActivityRule"], EventBusName="idcensus-activity")["Targets"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=outputs["ActivityQueueUrl"], AttributeNames=["QueueArn"])
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=outputs["ActivityDeadLetterQueueUrl"], AttributeNames=["QueueArn"])
+        assert target["Arn"] == queue_arn["Attributes"]["QueueArn"]
+        assert target["DeadLetterConfig"] == {"Arn": dlq_arn["Attributes"]["QueueArn"]}
+
     def test_log_groups_keep_logs_for_the_retention(self, stack):
         _, ids = stack
         groups = {g["logGroupName"]: g for g in boto3.client("logs").describe_log_groups()["logGroups"]}
-        for logical in ("PlannerLogGroup", "AccountCollectorLogGroup", "FinisherLogGroup"):
+        for logical in LOG_GROUPS:
             assert groups[ids[logical]]["retentionInDays"] == 30
 
     def test_vendor_role(self, stack):
@@ -202,6 +270,27 @@ class TestCentralStack:
         assert statement["Condition"] == {"StringEquals": {"sts:ExternalId": PARAMETERS["VendorExternalId"]}}
         assert iam.list_role_policies(RoleName=name)["PolicyNames"] == ["idcensus-vendor-read"]
         assert iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"] == []
+
+
+def test_trail_bucket_switches_on_the_backfill_grant(transformed):
+    # Without TrailBucketName (TestCentralStack) the role has no trail policy and no TRAIL_BUCKET.
+    with mock_aws():
+        outputs = deploy(transformed, TrailBucketName="org-trail-logs-222222222222")
+        ids = physical_ids()
+        config = boto3.client("lambda").get_function_configuration(FunctionName=outputs["BackfillFunctionName"])
+        assert config["Environment"]["Variables"]["TRAIL_BUCKET"] == "org-trail-logs-222222222222"
+        role = config["Role"].rsplit("/", 1)[-1]
+        assert "backfill-trail" in boto3.client("iam").list_role_policies(RoleName=role)["PolicyNames"]
+        assert ids["BackfillTrailPolicy"]
+
+
+def test_no_trail_bucket_no_trail_policy(transformed):
+    with mock_aws():
+        outputs = deploy(transformed)
+        config = boto3.client("lambda").get_function_configuration(FunctionName=outputs["BackfillFunctionName"])
+        role = config["Role"].rsplit("/", 1)[-1]
+        policies = boto3.client("iam").list_role_policies(RoleName=role)["PolicyNames"]
+        assert "backfill-trail" not in policies and "backfill-exports" in policies
 
 
 # ---------------------------------------------------------------- what moto does not materialise
@@ -219,6 +308,8 @@ def test_static_table_settings(transformed):
     assert props["SSESpecification"]["SSEEnabled"] is True
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["DeletionProtectionEnabled"] == {"Ref": "TableDeletionProtection"}
+    # moto's CloudFormation drops TimeToLiveSpecification; the activity markers' TTL attribute is this one.
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
 
 
 def test_static_bucket_settings(transformed):
@@ -252,9 +343,10 @@ def test_static_bucket_policy_is_tls_only(transformed):
 
 def test_static_alarms(transformed):
     alarms = resources_of_type(transformed, "AWS::CloudWatch::Alarm")
-    dlq = alarms["AccountDeadLetterAlarm"]["Properties"]
-    assert (dlq["Namespace"], dlq["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
-    assert dlq["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["AccountDeadLetterQueue", "QueueName"]}}]
+    for queue in ("AccountDeadLetterQueue", "FinishDeadLetterQueue", "ActivityDeadLetterQueue", "RefreshDeadLetterQueue"):
+        dlq = alarms[queue.replace("Queue", "Alarm")]["Properties"]
+        assert (dlq["Namespace"], dlq["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+        assert dlq["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]
     failed = alarms["FailedAccountsAlarm"]["Properties"]
     assert (failed["Namespace"], failed["MetricName"]) == ("idcensus", "FailedAccounts")
     for alarm in alarms.values():
@@ -272,47 +364,88 @@ def test_static_stackset(transformed):
     assert set(props["OperationPreferences"]) >= {"FailureTolerancePercentage", "MaxConcurrentPercentage"}
     (group,) = props["StackInstancesGroup"]
     assert group["DeploymentTargets"] == {"OrganizationalUnitIds": {"Ref": "MemberOrganizationalUnitIds"}}
-    assert group["Regions"] == [{"Ref": "MemberRegion"}]
+    # PrimaryRegion first and always; the activity regions after it, in order.
+    assert props["OperationPreferences"]["RegionConcurrencyType"] == "SEQUENTIAL"
+    assert props["OperationPreferences"]["RegionOrder"] == group["Regions"]
+    refs = {"PrimaryRegion": "us-east-1"}
+    for extra, conditions, want in (
+        ([""], {"HasActivityRegions": False}, ["us-east-1"]),
+        (["eu-west-1", "eu-central-1"], {"HasActivityRegions": True}, ["us-east-1", "eu-west-1", "eu-central-1"]),
+    ):
+        assert evaluate(group["Regions"], {**refs, "ActivityRegions": extra}, conditions) == want
 
 
 # ---------------------------------------------------------------- member StackSet in moto
-def resolve(value, refs):
-    """Resolve the Ref/GetAtt values the StackSet passes, from deployed facts."""
-    if isinstance(value, dict) and "Ref" in value:
-        return refs[value["Ref"]]
-    if isinstance(value, dict) and "Fn::GetAtt" in value:
-        return refs[".".join(value["Fn::GetAtt"])]
-    if isinstance(value, list):
-        return [resolve(v, refs) for v in value]
-    return value
+ACTIVITY_REGION = "eu-west-1"  # an Identity Center home region outside us-east-1
+EVENTS = ROOT / "events" / "cloudtrail"
+EC2_EVENT = {  # a management event of a service the rules leave alone
+    "source": "aws.ec2",
+    "detail-type": "AWS API Call via CloudTrail",
+    "detail": {"eventSource": "ec2.amazonaws.com", "eventName": "RunInstances", "eventID": "ec2-run-instances-1",
+               "readOnly": False, "eventType": "AwsApiCall"},
+}
 
 
-def member_iam(account_id):
+def member_client(service, account_id, region=REGION):
     creds = boto3.client("sts").assume_role(
         RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole", RoleSessionName="idcensus-test"
     )["Credentials"]
     return boto3.client(
-        "iam",
+        service,
+        region_name=region,
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds["SessionToken"],
     )
 
 
-def assert_collector_role(iam, central_role_arn, org_id):
+def tier_actions(*tiers):
+    return sorted({a for tier in tiers for a in registry.actions_for_tier(tier)})
+
+
+def assert_collector_role(iam, outputs, org_id, tiers):
     role = iam.get_role(RoleName="IdcensusReadOnly")["Role"]
     (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
-    assert statement["Principal"] == {"AWS": central_role_arn}
+    readers = ("CollectorRoleArn", "RefreshRoleArn", "CheckRoleArn")
+    assert sorted(statement["Principal"]["AWS"]) == sorted(outputs[k] for k in readers)
     assert statement["Condition"]["StringEquals"]["sts:ExternalId"] == PARAMETERS["ExternalId"]
     assert statement["Condition"]["StringEquals"]["aws:PrincipalOrgID"] == org_id
-    (attached,) = iam.list_attached_role_policies(RoleName="IdcensusReadOnly")["AttachedPolicies"]
-    policy = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]
-    document = iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])["PolicyVersion"]
-    (granted,) = document["Document"]["Statement"]
-    assert sorted(granted["Action"]) == registry.actions_for_tier("identity")
+    granted = set()
+    for attached in iam.list_attached_role_policies(RoleName="IdcensusReadOnly")["AttachedPolicies"]:
+        policy = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]
+        document = iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])["PolicyVersion"]
+        granted |= {a for s in document["Document"]["Statement"] for a in s["Action"]}
+    assert sorted(granted) == tier_actions(*tiers)
 
 
-def test_member_stackset_reaches_every_account_of_the_ou(transformed):
+def central_queue_events(queue_url):
+    sqs, found = boto3.client("sqs"), []
+    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+        found += [json.loads(m["Body"]) for m in messages]
+        sqs.delete_message_batch(QueueUrl=queue_url, Entries=[{"Id": m["MessageId"], "ReceiptHandle": m["ReceiptHandle"]}
+                                                                for m in messages])
+    return found
+
+
+def stop_the_normalizer(queue_url):
+    """Disable the activity queue's event source mapping: moto would run the function in Docker and eat
+    the messages. The handler is tested in-process elsewhere; here the queue is the end of the route."""
+    lam, sqs = boto3.client("lambda"), boto3.client("sqs")
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    (mapping,) = [m for m in lam.list_event_source_mappings()["EventSourceMappings"] if m["EventSourceArn"] == arn]
+    lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)
+
+
+def put(events_client, envelope):
+    (entry,) = events_client.put_events(Entries=[{
+        "Source": envelope["source"], "DetailType": envelope["detail-type"], "Detail": json.dumps(envelope["detail"]),
+    }])["Entries"]
+    assert "EventId" in entry, entry
+
+
+@pytest.fixture(scope="class")
+def organization(transformed):
+    """The central stack, then the member StackSet (every tier on) in PrimaryRegion and one activity region."""
     with mock_aws():
         org = boto3.client("organizations")
         org_id = org.create_organization(FeatureSet="ALL")["Organization"]["Id"]
@@ -323,7 +456,7 @@ def test_member_stackset_reaches_every_account_of_the_ou(transformed):
             account_id = org.create_account(Email=f"{name}@example.com", AccountName=name)["CreateAccountStatus"]["AccountId"]
             org.move_account(AccountId=account_id, SourceParentId=root, DestinationParentId=ou)
             members.append(account_id)
-        outputs = deploy(transformed, OrganizationId=org_id, MemberOrganizationalUnitIds=ou)
+        outputs = deploy(transformed, OrganizationId=org_id, MemberOrganizationalUnitIds=ou, ActivityRegions=ACTIVITY_REGION)
 
         # moto has no AWS::CloudFormation::StackSet resource: make the same calls it would.
         props = transformed["Resources"]["MemberStackSet"]["Properties"]
@@ -331,14 +464,23 @@ def test_member_stackset_reaches_every_account_of_the_ou(transformed):
             **PARAMETERS,
             "OrganizationId": org_id,
             "MemberOrganizationalUnitIds": [ou],
-            "MemberRegion": REGION,
+            "PrimaryRegion": REGION,
+            "ActivityRegions": [ACTIVITY_REGION],
             "CollectorRoleName": "IdcensusReadOnly",
             "AWS::AccountId": ACCOUNT,
             "AccountCollectorRole.Arn": outputs["CollectorRoleArn"],
-            "EnableIdentityCenterTier": "false",
-            "EnableResourcesTier": "false",
-            "EnableActivityTier": "false",
+            "RefreshRole.Arn": outputs["RefreshRoleArn"],
+            "CheckRole.Arn": outputs["CheckRoleArn"],
+            "ActivityBus.Arn": outputs["ActivityBusArn"],
+            "EnableIdentityCenterTier": "true",
+            "EnableResourcesTier": "true",
+            "EnableActivityTier": "true",
         }
+        conditions = {"HasActivityRegions": True}
+        parameters = [
+            {"ParameterKey": p["ParameterKey"], "ParameterValue": evaluate(p["ParameterValue"], refs, conditions)}
+            for p in props["Parameters"]
+        ]
         cf = boto3.client("cloudformation", region_name=REGION)
         cf.create_stack_set(
             StackSetName="idcensus-member",
@@ -346,35 +488,124 @@ def test_member_stackset_reaches_every_account_of_the_ou(transformed):
             PermissionModel=props["PermissionModel"],
             AutoDeployment=props["AutoDeployment"],
             Capabilities=props["Capabilities"],
-            Parameters=[
-                {"ParameterKey": p["ParameterKey"], "ParameterValue": resolve(p["ParameterValue"], refs)}
-                for p in props["Parameters"]
-            ],
+            Parameters=parameters,
         )
         (group,) = props["StackInstancesGroup"]
+        regions = evaluate(group["Regions"], refs, conditions)
+        assert regions == [REGION, ACTIVITY_REGION]
         cf.create_stack_instances(
             StackSetName="idcensus-member",
-            DeploymentTargets={"OrganizationalUnitIds": resolve(group["DeploymentTargets"]["OrganizationalUnitIds"], refs)},
-            Regions=resolve(group["Regions"], refs),
-            OperationPreferences=props["OperationPreferences"],
+            DeploymentTargets={"OrganizationalUnitIds": evaluate(group["DeploymentTargets"]["OrganizationalUnitIds"], refs)},
+            Regions=regions,
+            OperationPreferences={**props["OperationPreferences"], "RegionOrder": regions},
         )
+        yield {"org_id": org_id, "members": members, "outputs": outputs, "parameters": parameters, "cf": cf}
 
-        instances = cf.list_stack_instances(StackSetName="idcensus-member")["Summaries"]
-        assert sorted(i["Account"] for i in instances) == sorted(members)
-        for account_id in members:
-            assert_collector_role(member_iam(account_id), outputs["CollectorRoleArn"], org_id)
 
-        # StackSets skip the management account; the same template deploys there as a plain stack.
-        iam = boto3.client("iam")
+class TestMemberAccounts:
+    def test_stackset_reaches_every_account_in_every_region(self, organization):
+        instances = organization["cf"].list_stack_instances(StackSetName="idcensus-member")["Summaries"]
+        want = sorted((a, r) for a in organization["members"] for r in (REGION, ACTIVITY_REGION))
+        assert sorted((i["Account"], i["Region"]) for i in instances) == want
+
+    def test_read_role_once_per_account_with_every_enabled_tier(self, organization):
+        # A second region creating the named role would have failed that stack instance in moto too.
+        for account_id in organization["members"]:
+            iam = member_client("iam", account_id)
+            tiers = ("identity", "identity_center", "resources", "activity")
+            assert_collector_role(iam, organization["outputs"], organization["org_id"], tiers)
+            forwarder = iam.get_role(RoleName="IdcensusReadOnly-activity")["Role"]
+            (trust,) = forwarder["AssumeRolePolicyDocument"]["Statement"]
+            assert trust["Principal"] == {"Service": "events.amazonaws.com"}
+            (name,) = iam.list_role_policies(RoleName="IdcensusReadOnly-activity")["PolicyNames"]
+            document = iam.get_role_policy(RoleName="IdcensusReadOnly-activity", PolicyName=name)["PolicyDocument"]
+            if isinstance(document, str):  # moto's CloudFormation keeps inline role policies as a Python repr
+                document = ast.literal_eval(document)
+            (statement,) = document["Statement"]
+            assert (statement["Action"], statement["Resource"]) == ("events:PutEvents", organization["outputs"]["ActivityBusArn"])
+
+    def test_activity_rules_in_every_region_forward_to_the_central_bus(self, organization):
+        for account_id in organization["members"]:
+            for region in (REGION, ACTIVITY_REGION):
+                events = member_client("events", account_id, region)
+                rules = [r for r in events.list_rules()["Rules"] if r.get("EventPattern")]
+                assert sorted(r["State"] for r in rules) == ["ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"]
+                for rule in rules:
+                    (target,) = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+                    assert target["Arn"] == organization["outputs"]["ActivityBusArn"]
+                    assert target["RoleArn"] == f"arn:aws:iam::{account_id}:role/IdcensusReadOnly-activity"
+
+    def test_identity_events_reach_the_central_queue_and_others_do_not(self, organization):
+        # The member rules (patterns from member.yaml, deployed above) forward across accounts to the
+        # central bus, whose rule (from template.yaml) feeds the activity queue.
+        queue_url = organization["outputs"]["ActivityQueueUrl"]
+        stop_the_normalizer(queue_url)
+        alpha, beta = organization["members"][:2]
+        fixtures = {f.name: json.loads(f.read_text()) for f in sorted(EVENTS.glob("*.json"))}
+        assert len(fixtures) >= 10
+        us, eu = member_client("events", alpha, REGION), member_client("events", beta, ACTIVITY_REGION)
+        for envelope in fixtures.values():
+            put(us, envelope)
+        # Identity Center events arrive in its home region: the rule there forwards them too.
+        sso = fixtures["sso_create_account_assignment.json"]
+        put(eu, {**sso, "detail": {**sso["detail"], "eventID": "from-eu-west-1", "awsRegion": ACTIVITY_REGION}})
+        put(us, EC2_EVENT)
+        put(eu, EC2_EVENT)
+        arrived = central_queue_events(queue_url)
+        ids = {e["detail"]["eventID"] for e in arrived}
+        assert ids == {e["detail"]["eventID"] for e in fixtures.values()} | {"from-eu-west-1"}
+        assert EC2_EVENT["detail"]["eventID"] not in ids
+        assert {e["source"] for e in arrived} <= {"aws.iam", "aws.sts", "aws.sso", "aws.identitystore", "aws.organizations",
+                                                  "aws.signin"}
+
+    def test_central_rule_ignores_custom_sources(self, organization):
+        # Anyone in the organization may PutEvents on the bus, but only AWS sources (unforgeable) are queued.
+        stop_the_normalizer(organization["outputs"]["ActivityQueueUrl"])
+        events = boto3.client("events")
+        events.put_events(Entries=[{"Source": "acme.iam", "DetailType": "AWS API Call via CloudTrail",
+                                    "Detail": json.dumps({"eventID": "forged-1"}), "EventBusName": "idcensus-activity"}])
+        events.put_events(Entries=[{"Source": "aws.iam", "DetailType": "AWS API Call via CloudTrail",
+                                    "Detail": json.dumps({"eventID": "central-1"}), "EventBusName": "idcensus-activity"}])
+        queued = central_queue_events(organization["outputs"]["ActivityQueueUrl"])
+        assert [e["detail"]["eventID"] for e in queued] == ["central-1"]
+
+    def test_management_account_deploys_the_same_template(self, organization):
+        # StackSets skip the management account; the same template deploys there as a plain stack,
+        # with the billing tier (Cost Explorer answers only in the payer account).
+        iam, cf = boto3.client("iam"), organization["cf"]
         with pytest.raises(iam.exceptions.NoSuchEntityException):
             iam.get_role(RoleName="IdcensusReadOnly")
-        cf.create_stack(
-            StackName="idcensus-member",
-            TemplateBody=MEMBER.read_text(),
-            Capabilities=["CAPABILITY_NAMED_IAM"],
-            Parameters=[
-                {"ParameterKey": p["ParameterKey"], "ParameterValue": resolve(p["ParameterValue"], refs)}
-                for p in props["Parameters"]
-            ],
-        )
-        assert_collector_role(iam, outputs["CollectorRoleArn"], org_id)
+        parameters = [p if p["ParameterKey"] != "EnableBillingTier" else {**p, "ParameterValue": "true"}
+                      for p in organization["parameters"]]
+        cf.create_stack(StackName="idcensus-member", TemplateBody=MEMBER.read_text(), Capabilities=["CAPABILITY_NAMED_IAM"],
+                        Parameters=parameters)
+        assert_collector_role(iam, organization["outputs"], organization["org_id"],
+                              ("identity", "identity_center", "resources", "activity", "billing"))
+
+
+# ---------------------------------------------------------------- EventBridge delivery rules moto skips
+def deliveries(member, envelope):
+    """Member rules EventBridge would hand this event to: pattern (moto's matcher) and rule state.
+
+    moto matches patterns but ignores State; EventBridge gives read-only management events only to
+    rules in state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS."""
+    found = []
+    for name, rule in resources_of_type(member, "AWS::Events::Rule").items():
+        props = rule["Properties"]
+        read_only = envelope["detail"].get("readOnly") is True
+        if read_only and props["State"] != "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS":
+            continue
+        if EventPattern.load(json.dumps(props["EventPattern"])).matches_event(envelope):
+            found.append(name)
+    return found
+
+
+def test_each_event_is_forwarded_once_and_reads_not_at_all(member):
+    fixtures = [json.loads(f.read_text()) for f in sorted(EVENTS.glob("*.json"))]
+    assert len(fixtures) >= 10
+    for envelope in fixtures:
+        detail = envelope["detail"]
+        wanted = not detail.get("readOnly") or detail["eventName"].startswith("Assume")
+        assert len(deliveries(member, envelope)) == (1 if wanted else 0), detail["eventName"]
+    assert deliveries(member, EC2_EVENT) == []
+    assert deliveries(member, {**EC2_EVENT, "detail": {**EC2_EVENT["detail"], "readOnly": True}}) == []

@@ -9,6 +9,7 @@ import tomllib
 import pytest
 from cfnlint.api import lint_file
 
+from idcensus.settings import Settings
 from idcensus.store.export import DEFAULT_PREFIX
 from idcensus.store.state import table_definition
 from tests.templates.cfn import MEMBER, SAMCONFIG, TEMPLATE, resources_of_type
@@ -64,6 +65,33 @@ def test_stackset_passes_exactly_the_member_parameters(template, member):
     assert passed == declared.keys()  # every switch is driven from the central stack
 
 
+# Set by the platform or read by Powertools, not by idcensus.settings.
+PLATFORM_ENV = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL"}
+
+
+def environments(template):
+    functions = resources_of_type(template, "AWS::Serverless::Function")
+    common = template["Globals"]["Function"]["Environment"]["Variables"]
+    return {k: {**common, **f["Properties"].get("Environment", {}).get("Variables", {})} for k, f in functions.items()}
+
+
+def test_environment_variables_are_settings_fields(template):
+    # The functions read their configuration only through Settings.from_env: an unknown name is a typo.
+    fields = {name.upper() for name in Settings.model_fields}
+    required = {name.upper() for name, field in Settings.model_fields.items() if field.is_required()}
+    for logical, env in environments(template).items():
+        assert sorted(set(env) - fields - PLATFORM_ENV) == [], logical
+        assert required <= set(env), logical
+
+
+def test_every_function_has_its_own_role_and_log_group(template):
+    functions = resources_of_type(template, "AWS::Serverless::Function")
+    assert len(functions) == 7
+    roles = [f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()]
+    groups = [f["Properties"]["LoggingConfig"]["LogGroup"]["Ref"] for f in functions.values()]
+    assert len(set(roles)) == len(set(groups)) == len(functions)
+
+
 def test_stackset_template_is_the_member_file(template):
     assert template["Resources"]["MemberStackSet"]["Properties"]["TemplateURL"] == "stacksets/member.yaml"
 
@@ -76,6 +104,7 @@ def test_shared_parameters_agree(template, member):
         "EnableIdentityCenterTier",
         "EnableResourcesTier",
         "EnableActivityTier",
+        "PrimaryRegion",
     ):
         central, remote = template["Parameters"][name], member["Parameters"][name]
         for key in ("Default", "AllowedPattern", "AllowedValues", "MinLength", "NoEcho"):
@@ -100,3 +129,38 @@ def test_samconfig_parameters_fit_the_template(template, env):
         assert len(value) >= spec.get("MinLength", 0), name
         if spec["Type"] == "Number":
             assert spec.get("MinValue", float("-inf")) <= float(value) <= spec.get("MaxValue", float("inf")), name
+
+
+def test_queue_visibility_covers_six_function_timeouts(template):
+    # AWS's guidance for SQS event sources: visibility timeout >= 6 x the function's timeout.
+    default = template["Globals"]["Function"]["Timeout"]
+    checked = 0
+    for function in resources_of_type(template, "AWS::Serverless::Function").values():
+        timeout = function["Properties"].get("Timeout", default)
+        for event in function["Properties"].get("Events", {}).values():
+            if event["Type"] == "SQS":
+                queue = event["Properties"]["Queue"]["Fn::GetAtt"][0]
+                assert template["Resources"][queue]["Properties"]["VisibilityTimeout"] >= 6 * timeout, queue
+                checked += 1
+    assert checked == 5
+
+
+def test_every_dead_letter_queue_is_alarmed(template):
+    queues = resources_of_type(template, "AWS::SQS::Queue").values()
+    redrives = [q["Properties"]["RedrivePolicy"] for q in queues if "RedrivePolicy" in q["Properties"]]
+    dlqs = {r["deadLetterTargetArn"]["Fn::GetAtt"][0] for r in redrives}
+    alarmed = {
+        d["Value"]["Fn::GetAtt"][0]
+        for a in resources_of_type(template, "AWS::CloudWatch::Alarm").values()
+        for d in a["Properties"].get("Dimensions", [])
+        if d["Name"] == "QueueName"
+    }
+    assert dlqs == {"AccountDeadLetterQueue", "FinishDeadLetterQueue", "ActivityDeadLetterQueue", "RefreshDeadLetterQueue"}
+    assert dlqs <= alarmed
+
+
+def test_member_accepts_the_central_bus_arn(member):
+    pattern = member["Parameters"]["CentralEventBusArn"]["AllowedPattern"]
+    assert re.fullmatch(pattern, "arn:aws:events:us-east-1:123456789012:event-bus/idcensus-activity")
+    assert re.fullmatch(pattern, "arn:aws-us-gov:events:us-gov-west-1:123456789012:event-bus/prod.idcensus-activity")
+    assert not re.fullmatch(pattern, "arn:aws:events:us-east-1:123456789012:event-bus/default*")
