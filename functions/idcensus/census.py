@@ -194,6 +194,7 @@ def run_census(
     previous = exporter.latest()
     outcomes: list[AccountOutcome] = []
     options = with_org_accounts(options, [a.account_id for a in accounts])
+    state.put_organization(options.org_accounts, next((a.organization_id for a in accounts if a.organization_id), None))
     with ThreadPoolExecutor(max_workers=account_workers) as pool:
         futures = [
             pool.submit(collect_one, factory, info, role_name=role_name, external_id=external_id, run_id=run_id,

@@ -40,6 +40,8 @@ class Pipeline:
         self.runs.open(run_id, total=len(accounts), started_at=now_iso(),
                        previous_run_id=previous["run_id"] if previous else None)
         self.runs.put_accounts(run_id, [info.account_id for info in accounts])
+        self.state.put_organization([info.account_id for info in accounts],
+                                    next((a.organization_id for a in accounts if a.organization_id), None))
         for start in range(0, len(accounts), 10):  # SendMessageBatch takes 10 at most
             entries = [{"Id": str(n), "MessageBody": json.dumps({"run_id": run_id, "account": _info_json(info)})}
                        for n, info in enumerate(accounts[start:start + 10])]

@@ -65,3 +65,11 @@ def test_reappearing_principal_is_created_again(table):
     apply(table, [grp("a")])
     diff = apply(table, [grp("a"), grp("b")])
     assert [c["change"] for c in diff.changes] == ["created"]
+
+
+def test_organization_round_trip_and_unknown_before_a_run(table):
+    assert table.organization() == ((), None)
+    table.put_organization(["222222222222", ACCOUNT, ACCOUNT], "o-exampleorg1")
+    assert table.organization() == ((ACCOUNT, "222222222222"), "o-exampleorg1")
+    # Its own partition: an account's diff never sees it.
+    assert table.current(ACCOUNT) == {}

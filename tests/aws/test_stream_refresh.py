@@ -139,3 +139,23 @@ def test_inline_refresh_that_cannot_assume_the_role_keeps_the_events(census):
     result = service.process([json.dumps(eventbridge(attach))])
     assert (result.counts["normalized"], result.counts["refresh_failed"], result.counts["refreshed"]) == (1, 1, 0)
     assert service.effects.claim(attach["eventID"]) is False  # done: a replay will not redo it
+
+
+def test_role_refresh_tells_sister_accounts_from_outsiders(census):
+    # UpdateAssumeRolePolicy is the event that triggers this refresh: the new trust names a sister account.
+    sister = "210987654321"
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": [f"arn:aws:iam::{sister}:root", "arn:aws:iam::999988887777:root"]},
+         "Action": "sts:AssumeRole"}]}
+    boto3.client("iam").update_assume_role_policy(RoleName="org-auditor", PolicyDocument=json.dumps(trust))
+    role_arn = f"arn:aws:iam::{ACCOUNT}:role/org-auditor"
+
+    refresh(census, ("iam.role", "org-auditor"))  # no census has recorded the organization yet
+    assert census.state.get(ACCOUNT, "iam.role", role_arn)["data"]["external_principals"] == [
+        f"arn:aws:iam::{sister}:root", "arn:aws:iam::999988887777:root"]
+
+    census.state.put_organization([ACCOUNT, sister], "o-exampleorg1")  # what every census run records
+    (change,), _ = refresh(census, ("iam.role", "org-auditor"))
+    assert change["change"] == "updated"
+    assert census.state.get(ACCOUNT, "iam.role", role_arn)["data"]["external_principals"] == [
+        "arn:aws:iam::999988887777:root"]

@@ -79,6 +79,9 @@ def test_unchanged_rerun_and_deletion(cli, s3, org):
     key = {"pk": f"ACCOUNT#{dev}", "sk": f"iam.user#{gone_arn}"}
     item = boto3.resource("dynamodb").Table(cli.table).get_item(Key=key)["Item"]
     assert item["deleted"] is True
+    # Every run records the organization it saw, for targeted refreshes between runs.
+    organization = boto3.resource("dynamodb").Table(cli.table).get_item(Key={"pk": "ORG", "sk": "ACCOUNTS"})["Item"]
+    assert set(organization["ids"]) == set(org.accounts.values())
 
 
 def test_usage_errors_exit_2_with_what_to_fix(cli):

@@ -55,6 +55,18 @@ class StateTable:
                 return items
             params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    def put_organization(self, account_ids: Iterable[str], organization_id: str | None) -> None:
+        """The organization's accounts as the latest run saw them: a targeted refresh between runs
+        uses them to tell sister accounts from outsiders in a trust policy."""
+        item: dict[str, Any] = {"pk": "ORG", "sk": "ACCOUNTS", "ids": sorted(set(account_ids))}
+        if organization_id:
+            item["organization_id"] = organization_id
+        self.table.put_item(Item=item)
+
+    def organization(self) -> tuple[tuple[str, ...], str | None]:
+        item = self.table.get_item(Key={"pk": "ORG", "sk": "ACCOUNTS"}).get("Item")
+        return (tuple(item.get("ids", ())), item.get("organization_id")) if item else ((), None)
+
     def activity(self, account_id: str) -> dict[str, str]:
         """Principal ARN or access key ID -> last_activity_at the CloudTrail stream recorded."""
         seen: dict[str, str] = {}

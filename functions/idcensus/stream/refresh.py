@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 from idcensus.collect import credentials as cred
 from idcensus.collect import iam as iamc
 from idcensus.collect.documents import latest, timestamp
+from idcensus.collect.resources.policies import Org
 from idcensus.errors import PrincipalGone, error_code, translate
 from idcensus.model.records import AccessKey, Mfa, MfaDevice, Password, User, content_hash, make_record
 from idcensus.store.state import StateTable, pk
@@ -94,9 +95,10 @@ def get_role(iam, name: str) -> dict[str, Any]:
             "InstanceProfileList": _all(iam, "list_instance_profiles_for_role", "InstanceProfiles", RoleName=name)}
 
 
-def transform_role(r: dict[str, Any], previous: dict[str, Any] | None):
+def transform_role(r: dict[str, Any], previous: dict[str, Any] | None, org: Org | None = None):
+    # `org` (the organization the last census saw) tells sister accounts from outsiders in the trust policy.
     durations = {r["Arn"]: r["MaxSessionDuration"]} if "MaxSessionDuration" in r else {}
-    return iamc.transform_roles(iamc.AuthorizationDetails(roles=[r]), durations)[0]
+    return iamc.transform_roles(iamc.AuthorizationDetails(roles=[r]), durations, org=org)[0]
 
 
 def get_group(iam, name: str) -> dict[str, Any]:
@@ -162,7 +164,8 @@ def refresh_one(iam, state: StateTable, account_id: str, kind: str, name: str, *
         return _mark_deleted(state, find_by_name(state, account_id, kind, name), now)
     arn = raw["Arn"]
     previous = state.get(account_id, kind, arn)
-    data = transform(raw, previous["data"] if previous else None)
+    extra = {"org": organization_scope(state, account_id)} if kind == "iam.role" else {}
+    data = transform(raw, previous["data"] if previous else None, **extra)
     if data is None:
         return _mark_deleted(state, previous, now)
     record = make_record(kind, arn, account_id, data, run_id=run_id, collected_at=now)
@@ -170,6 +173,12 @@ def refresh_one(iam, state: StateTable, account_id: str, kind: str, name: str, *
         return None
     state.put_record(record)
     return {**record, "change": "created" if previous is None or previous.get("deleted") else "updated"}
+
+
+def organization_scope(state: StateTable, account_id: str) -> Org:
+    """Who is inside, as the last census run recorded it; the account alone when no run has yet."""
+    ids, organization_id = state.organization()
+    return Org(account_id=account_id, accounts=frozenset(ids), organization_id=organization_id)
 
 
 def _mark_deleted(state: StateTable, previous: dict[str, Any] | None, now: str) -> dict[str, Any] | None:
