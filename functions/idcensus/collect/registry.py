@@ -36,7 +36,8 @@ CAPABILITIES: tuple[Capability, ...] = (
         "identity",
         ("iam:GetAccountAuthorizationDetails",),
         ("iam.user", "iam.group", "iam.role", "iam.policy"),
-        "users, groups, roles, managed and inline policies in one paginated call",
+        "users, groups, roles, managed and inline policies, boundaries, tags and role last use"
+        " in one paginated call (all filters)",
         probe=("iam", "get_account_authorization_details", {"Filter": ["User"], "MaxItems": 1}),
     ),
     Capability(
@@ -44,7 +45,7 @@ CAPABILITIES: tuple[Capability, ...] = (
         "identity",
         ("iam:GenerateCredentialReport", "iam:GetCredentialReport"),
         ("iam.root_user",),
-        "passwords, MFA flags, access-key use and the root user",
+        "passwords, MFA flags, access-key use (date, service, region) and the root user, from one generated report",
         probe=("iam", "generate_credential_report", {}),
     ),
     Capability(
@@ -52,7 +53,8 @@ CAPABILITIES: tuple[Capability, ...] = (
         "identity",
         ("iam:ListVirtualMFADevices", "iam:ListMFADevices"),
         (),
-        "MFA device serials and types",
+        "MFA device serials and types: one listing of virtual devices;"
+        " ListMFADevices only for users it does not explain (hardware, U2F)",
         probe=("iam", "list_virtual_mfa_devices", {"MaxItems": 1}),
     ),
     Capability(
@@ -60,7 +62,7 @@ CAPABILITIES: tuple[Capability, ...] = (
         "identity",
         ("iam:ListAccessKeys",),
         (),
-        "access key IDs of the users that hold keys",
+        "access key IDs, only for users the credential report shows holding keys (the report has no key IDs)",
         # A user that does not exist: authorized callers get NoSuchEntity, others AccessDenied.
         probe=("iam", "list_access_keys", {"UserName": "idcensus-check-probe"}),
     ),
@@ -69,7 +71,7 @@ CAPABILITIES: tuple[Capability, ...] = (
         "identity",
         ("iam:ListServiceSpecificCredentials",),
         (),
-        "service-specific credentials (CodeCommit, Keyspaces, Bedrock) of all users",
+        "service-specific credentials (CodeCommit, Keyspaces, Bedrock) of all users in one `AllUsers` listing",
         probe=("iam", "list_service_specific_credentials", {"UserName": "idcensus-check-probe"}),
     ),
     Capability(
