@@ -1,0 +1,26 @@
+"""`idcensus demo` end to end: the README's first command must keep working at every commit."""
+
+import json
+import os
+import subprocess
+import sys
+
+
+def test_demo_runs_the_whole_job_and_exports(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"COLUMNS": "200"}
+    out = tmp_path / "export"
+    done = subprocess.run([sys.executable, "-m", "idcensus.cli", "demo", "--out", str(out)], capture_output=True,
+                          text=True, env=env, timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    text = done.stdout
+    for shown in ("run 1: first collection", "run 2: collection after the deletion", "idcensus.run.completed",
+                  "Identity Center assignments", "Marketplace charges", "coverage by account",
+                  "targeted refresh of carol", "denied (sso:ListInstances)", "Tier 1 works everywhere"):
+        assert shown in text, f"the demo no longer shows {shown!r}"
+    assert "Traceback" not in done.stderr
+    latest = json.loads((out / "idcensus/v1/latest.json").read_text())
+    manifest = json.loads((out / latest["manifest_key"]).read_text())
+    types = {f["type"] for f in manifest["files"]}
+    assert {"iam.user", "sso.account_assignment", "resource.lambda.function", "billing.marketplace_charge"} <= types
+    assert any((out / "idcensus/v1/activity").rglob("*.jsonl.gz")), "no activity export"
+    assert any((out / "idcensus/v1/quarantine").rglob("*.json")), "the broken event was not quarantined"
