@@ -37,6 +37,8 @@ def show_identity_center(console: Console, records: Iterable[dict], limit: int =
         table.add_row(d["user_name"], d.get("display_name") or "-", emails, d.get("status") or "-", names)
     console.print(table)
 
+    show_permission_sets(console, by_type.get("sso.permission_set", []))
+
     assignments = sorted(by_type.get("sso.account_assignment", []),
                          key=lambda r: (r["data"]["account_id"], r["data"].get("permission_set_name") or "",
                                         r["data"].get("principal_name") or ""))
@@ -51,3 +53,28 @@ def show_identity_center(console: Console, records: Iterable[dict], limit: int =
         table.add_row(principal, d.get("permission_set_name") or d["permission_set_arn"], d["account_id"],
                       d.get("provisioning_status") or "-", roles.get(r["id"], "-").split(":role", 1)[-1])
     console.print(table)
+
+
+def show_permission_sets(console: Console, sets: list[dict]) -> None:
+    """Each set's session, policies of every kind, permissions boundary and tags."""
+    table = Table(title=f"Identity Center permission sets ({len(sets)})")
+    for col in ("permission set", "session", "policies", "permissions boundary", "tags"):
+        table.add_column(col)
+    for r in sorted(sets, key=lambda r: r["data"]["name"]):
+        d = r["data"]
+        policies = [p.rsplit("/", 1)[-1] for p in d.get("managed_policies") or []]
+        policies += [f"{c['path']}{c['name']}" for c in d.get("customer_managed_policies") or []]
+        policies += ["inline"] if d.get("inline_policy") else []
+        tags = ", ".join(f"{k}={v}" for k, v in sorted((d.get("tags") or {}).items())) or "-"
+        table.add_row(d["name"], d.get("session_duration") or "-", ", ".join(policies) or "-",
+                      _boundary(d.get("permissions_boundary")), tags)
+    console.print(table)
+
+
+def _boundary(boundary: dict | None) -> str:
+    if not boundary:
+        return "-"
+    if boundary.get("managed_policy_arn"):
+        return boundary["managed_policy_arn"]
+    ref = boundary.get("customer_managed_policy") or {}
+    return f"customer managed {ref.get('path', '/')}{ref.get('name', '?')}"

@@ -22,6 +22,20 @@ MANAGED = {
     "SecurityAudit": "arn:aws:iam::aws:policy/SecurityAudit",
 }
 
+# Recorded real-shape GetPermissionsBoundaryForPermissionSet / ListTagsForResource answers (values
+# made up) for the sets seed_identity_center creates, by set name. moto has neither call.
+EXTRAS = {
+    "AdministratorAccess": {"tags": [{"Key": "owner", "Value": "security"}, {"Key": "break-glass", "Value": "true"}]},
+    "DataScientist": {
+        "boundary": {"CustomerManagedPolicyReference": {"Name": "DataScientistBoundary", "Path": "/boundaries/"}},
+        "tags": [{"Key": "owner", "Value": "data-platform"}, {"Key": "cost-center", "Value": "4711"}],
+    },
+}
+# What SsoGapAnswers() answers by default, by permission set ARN: filled by seed_identity_center,
+# as the ARNs exist only once the sets are created.
+RECORDED_BOUNDARIES: dict[str, dict] = {}
+RECORDED_TAGS: dict[str, list[dict]] = {}
+
 
 def _set_name(n: int) -> str:
     return SET_NAMES[n] if n < len(SET_NAMES) else f"Team{n:03d}Access"
@@ -31,7 +45,8 @@ def seed_identity_center(session: boto3.Session, account_ids: list[str], *, user
                          permission_sets: int = 3, assignments: int = 6, roles: bool = True) -> dict:
     """Fill the pre-made instance of the session's account: users in groups, permission sets with
     every kind of policy, `assignments` distinct (principal, set, account) triples spread over
-    `account_ids`, and (roles=True) the AWSReservedSSO_* role of each (set, account) pair."""
+    `account_ids`, and (roles=True) the AWSReservedSSO_* role of each (set, account) pair.
+    The sets' recorded boundaries and tags (EXTRAS) go to RECORDED_* for SsoGapAnswers()."""
     sso, store = session.client("sso-admin"), session.client("identitystore")
     inst = sso.list_instances()["Instances"][0]
     arn, sid = inst["InstanceArn"], inst["IdentityStoreId"]
@@ -69,6 +84,10 @@ def seed_identity_center(session: boto3.Session, account_ids: list[str], *, user
         # moto provisions to the caller's account whatever the target; real AWS does this on assignment.
         sso.provision_permission_set(TargetType="ALL_PROVISIONED_ACCOUNTS", **q)
         sets[name] = ps
+        if "boundary" in EXTRAS.get(name, {}):
+            RECORDED_BOUNDARIES[ps] = EXTRAS[name]["boundary"]
+        if "tags" in EXTRAS.get(name, {}):
+            RECORDED_TAGS[ps] = EXTRAS[name]["tags"]
     principals = [("GROUP", g) for g in gids] + [("USER", u) for u in user_ids.values()]
     combos = [(ps, acct) for ps in sets.items() for acct in account_ids]
     # Distinct (principal, set, account) triples, spread at random (fixed seed) over all three.
@@ -122,16 +141,17 @@ NO_BOUNDARY = {"__type": "com.amazonaws.swbadmin#ResourceNotFoundException",
 
 class SsoGapAnswers:
     """botocore before-send hooks with recorded real-shape sso-admin responses, keyed by
-    permission set ARN: permissions boundaries and tags (moto has neither), and the
-    ProvisioningStatus-filtered provisioned listing (moto ignores the filter; no set is outdated).
+    permission set ARN: permissions boundaries and tags (moto has neither; by default those
+    seed_identity_center recorded), and the ProvisioningStatus-filtered provisioned listing
+    (moto ignores the filter; no set is outdated).
 
     Register like emulator.GapAnswers: `ClientFactory(hooks=[*GapAnswers().hooks(), *SsoGapAnswers().hooks()])`.
     """
 
     def __init__(self, boundaries: dict[str, dict] | None = None, tags: dict[str, list[dict]] | None = None,
                  outdated: dict[str, list[str]] | None = None):
-        self.boundaries = boundaries or {}
-        self.tags = tags or {}
+        self.boundaries = RECORDED_BOUNDARIES if boundaries is None else boundaries
+        self.tags = RECORDED_TAGS if tags is None else tags
         self.outdated = outdated or {}  # account id -> permission set ARNs not at their latest version
 
     def hooks(self):
