@@ -10,19 +10,20 @@ import re
 import sys
 
 import boto3
-from botocore.exceptions import BotoCoreError, NoCredentialsError, NoRegionError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
 from idcensus.aws import ClientFactory
 from idcensus.census import RunSummary, run_census
 from idcensus.collect.account import CollectOptions
 from idcensus.collect.org import describe_accounts, list_active_accounts
 from idcensus.collect.registry import TIERS, actions_for_tier, tier_policy
-from idcensus.errors import ConfigError
+from idcensus.errors import ConfigError, IdcensusError
 from idcensus.store.export import DEFAULT_PREFIX, Exporter
 from idcensus.store.setup import ensure_bucket, ensure_table
 from idcensus.store.state import StateTable
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+log = logging.getLogger("idcensus")
 # Subcommands declared beside the code they drive.
 COMMAND_MODULES = ("idcensus.commands.activity", "idcensus.commands.check", "idcensus.commands.docs")
 
@@ -98,13 +99,18 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         return schema_command(args)
     except ConfigError as exc:
-        print(f"idcensus: {exc}", file=sys.stderr)
+        print(f"idcensus: {' '.join(str(exc).split())}", file=sys.stderr)  # one line, even when AWS sent more
         return EXIT_USAGE
     except NoCredentialsError:
         print("idcensus: no AWS credentials found: set AWS_PROFILE or run 'aws configure'", file=sys.stderr)
         return EXIT_USAGE
     except NoRegionError:
         print("idcensus: no AWS region: pass --region or set AWS_REGION", file=sys.stderr)
+        return EXIT_USAGE
+    except (ClientError, BotoCoreError, IdcensusError) as exc:  # an AWS error no command turned into advice
+        from idcensus.commands.activity import explain
+
+        print(f"idcensus: {args.command}: {explain(exc, args.command)}", file=sys.stderr)
         return EXIT_USAGE
 
 
@@ -141,18 +147,30 @@ def run_collect(args, hooks=None) -> RunSummary:
         ensure_bucket(factory.client("s3"), args.bucket, region, args.create_storage)
         org = factory.client("organizations")
         accounts = list_active_accounts(org) if args.accounts is None else describe_accounts(org, args.accounts)
+        org_accounts = () if args.accounts is None else whole_organization(org, args.accounts)
     except BotoCoreError as exc:
         raise ConfigError(f"cannot reach AWS ({exc}): check AWS_ENDPOINT_URL, network and region") from exc
     if not accounts:
         raise ConfigError("the organization has no ACTIVE accounts to collect")
     state = StateTable(factory.resource("dynamodb"), args.table)
     exporter = Exporter(factory.client("s3"), args.bucket, args.prefix)
-    options = CollectOptions(regions=getattr(args, "regions", None) or (region,))
+    options = CollectOptions(regions=getattr(args, "regions", None) or (region,), org_accounts=org_accounts)
     with _progress(len(accounts)) as advance:
         return run_census(
             factory, accounts, role_name=args.role_name, external_id=args.external_id, state=state,
             exporter=exporter, account_workers=max(1, args.account_workers), on_account=advance, options=options,
         )
+
+
+def whole_organization(org, subset: list[str]) -> tuple[str, ...]:
+    """Every account of the organization: sister accounts outside an explicit --accounts subset
+    are still inside it (trusting them is not an external principal)."""
+    try:
+        return tuple(sorted({a.account_id for a in list_active_accounts(org)} | set(subset)))
+    except IdcensusError as exc:
+        log.warning("cannot list the organization's accounts (%s): only %s count as inside it",
+                    exc, ", ".join(subset))
+        return tuple(sorted(subset))
 
 
 class _progress:

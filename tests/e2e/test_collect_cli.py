@@ -92,3 +92,51 @@ def test_usage_errors_exit_2_with_what_to_fix(cli):
     assert len(missing.stderr.strip().splitlines()) == 1
     bad = cli.run(args=["collect", "--accounts", "12", "--role-name", "r", "--table", "t", "--bucket", "b"])
     assert bad.returncode == 2 and "12-digit" in bad.stderr
+
+
+def _role_externals(s3, bucket, manifest_key):
+    manifest = manifest_of(s3, bucket, {"manifest_key": manifest_key})
+    return {r["data"]["name"]: r["data"]["external_principals"]
+            for r in records_of(s3, bucket, manifest) if r["type"] == "iam.role"}
+
+
+def test_an_account_subset_still_knows_the_whole_organization(cli, s3, org):
+    from idcensus.seed import OUTSIDE_ACCOUNT
+
+    prod = org.accounts["prod"]
+    done = cli.run(args=[*cli.args()[:1], "--accounts", prod, *cli.args()[3:]])
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert [a["account_id"] for a in summary["accounts"]] == [prod]
+    roles = _role_externals(s3, cli.bucket, summary["manifest_key"])
+    assert roles["org-auditor"] == []  # trusts a sister account outside the subset
+    assert roles["vendor-access"] == [f"arn:aws:iam::{OUTSIDE_ACCOUNT}:root"]
+    organization = boto3.resource("dynamodb").Table(cli.table).get_item(Key={"pk": "ORG", "sk": "ACCOUNTS"})["Item"]
+    assert set(organization["ids"]) == set(org.accounts.values())
+
+
+def test_an_account_subset_without_organizations_access_falls_back_to_the_subset(cli, s3, org, monkeypatch):
+    from argparse import Namespace
+
+    from idcensus.cli import run_collect
+    from idcensus.emulator import answer
+    from idcensus.seed import EXTERNAL_ID
+
+    monkeypatch.setenv("IDCENSUS_EMULATOR", "1")
+    prod = org.accounts["prod"]
+
+    def deny_roots(request, **_):
+        if request.headers.get("X-Amz-Target", b"").endswith(b".ListRoots"):
+            body = b'{"__type": "AccessDeniedException", "Message": "not authorized: organizations:ListRoots"}'
+            return answer(request, 400, body)
+        return None
+
+    args = Namespace(accounts=[prod], role_name=READ_ROLE, external_id=EXTERNAL_ID, table=cli.table,
+                     bucket=cli.bucket, prefix="idcensus/v1/", region="us-east-1", create_storage=True,
+                     account_workers=1, json=True, regions=None)
+    summary = run_collect(args, hooks=[("before-send.organizations", deny_roots)])
+    assert [a.account_id for a in summary.accounts] == [prod]
+    roles = _role_externals(s3, cli.bucket, summary.manifest_key)
+    (sister,) = roles["org-auditor"]  # only prod counts as inside: the sister looks external
+    assert sister.split(":")[4] in set(org.accounts.values()) - {prod}
+    assert len(roles["vendor-access"]) == 1

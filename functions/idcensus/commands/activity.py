@@ -7,6 +7,7 @@ configured endpoint (AWS_ENDPOINT_URL / profile / region).
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import re
 import sys
@@ -15,13 +16,22 @@ from pathlib import Path
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from idcensus.errors import ConfigError, error_code
+from idcensus.errors import GONE_CODES, CapabilityDenied, ConfigError, IdcensusError, error_code, translate
 from idcensus.settings import Settings
 from idcensus.store.export import DEFAULT_PREFIX
 from idcensus.store.setup import ensure_bucket, ensure_table
 from idcensus.stream.backfill import MAX_DAYS, run_backfill
 
 EXIT_OK, EXIT_PARTIAL = 0, 1
+# botocore retried these already: what is left is a sustained rate limit.
+THROTTLED = frozenset({"Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled",
+                       "RequestLimitExceeded", "SlowDown", "TooManyRequestsException",
+                       "ProvisionedThroughputExceededException", "RequestThrottledException"})
+MISSING = GONE_CODES | {"NoSuchBucket", "NoSuchKey", "QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue"}
+INVALID = frozenset({"InvalidBucketName", "ValidationException", "InvalidParameterValue", "InvalidArgument",
+                     "InvalidAddress", "InvalidParameterValueException"})
+# What stops a run midway: AWS answers, no answer at all, or an error idcensus raised from one.
+RUN_ERRORS = (ClientError, BotoCoreError, IdcensusError)
 
 
 def days_arg(value: str) -> int:
@@ -92,17 +102,56 @@ def _service(args, **extra):
     return ActivityService(settings, factory)
 
 
+def explain(exc: Exception, what: str) -> str:
+    """'<what happened>: <what to do>' for an error that stopped a command, on one line."""
+    if isinstance(exc, ConfigError):
+        return str(exc)
+    code = error_code(exc)
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") if isinstance(exc, ClientError) else None
+    err = exc if isinstance(exc, IdcensusError) else translate(exc, getattr(exc, "operation_name", None) or what)
+    if isinstance(err, CapabilityDenied) or status == 403:
+        fix = "grant your AWS credentials that action on the table, buckets and queues named"
+    elif code in MISSING or status == 404:  # S3 answers HEAD requests with a bare status
+        fix = "check the table, bucket and queue names (deploy the stack, or --create-storage the table and bucket)"
+    elif code in INVALID:
+        fix = "check the names and values given on the command line"
+    elif code in THROTTLED:
+        fix = "AWS kept throttling after every retry: rerun later, or raise IDCENSUS_MAX_ATTEMPTS"
+    elif isinstance(exc, BotoCoreError):
+        fix = "check AWS_ENDPOINT_URL, network and region"
+    else:
+        fix = "rerun with -v for details"
+    return " ".join(f"{str(err).rstrip('.')}: {fix}".split())  # one line, whatever AWS put in its message
+
+
 def read_events(path: Path) -> list[bytes | str]:
     """Raw events as the queue would carry them. JSON Lines (or anything not one JSON value):
     each line is one raw event, so a broken line is quarantined like a broken message."""
-    blob = path.read_bytes()
+    try:
+        blob = path.read_bytes()
+        if blob[:2] == b"\x1f\x8b":  # a CloudTrail log file as the trail wrote it
+            blob = gzip.decompress(blob)
+    except (OSError, EOFError) as exc:
+        raise ConfigError(f"cannot read {path} ({exc}): pass a readable JSON or JSON Lines file of events") from exc
     try:
         value = json.loads(blob)
     except ValueError:
-        return [line for line in blob.splitlines() if line.strip()]
+        lines = [line for line in blob.splitlines() if line.strip()]
+        if not any(_is_json(line) for line in lines):
+            raise ConfigError(f"{path} is neither JSON nor JSON Lines: pass a file of CloudTrail or EventBridge "
+                              "events (one JSON value, a list, {'Records': [...]}, or one event per line)") from None
+        return lines
     if isinstance(value, dict) and isinstance(value.get("Records"), list):
         value = value["Records"]
     return [_raw(item) for item in (value if isinstance(value, list) else [value])]
+
+
+def _is_json(line: bytes) -> bool:
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
 
 
 def _raw(item) -> str:
@@ -117,8 +166,17 @@ def replay_command(args) -> int:
         raise ConfigError(f"no such file: {args.file}")
     if not 0 <= args.debounce_seconds <= 900:
         raise ConfigError("--debounce-seconds must be 0..900 (SQS DelaySeconds)")
+    events = read_events(path)
     service = _service(args, refresh_queue_url=args.refresh_queue, refresh_debounce_seconds=args.debounce_seconds)
-    result = service.process(read_events(path))
+    batch, done = service.batch(), 0
+    try:
+        for event in events:
+            batch.add_raw(event)
+            done += 1
+        result = batch.finish()
+    except RUN_ERRORS as exc:
+        return _stopped(exc, "events replay", done, len(events), "events were read",
+                        "events already done are skipped as duplicates, the others redone")
     summary = {**result.summary(), "api_calls": dict(sorted(service.factory.counter.calls.items()))}
     if args.json:
         print(json.dumps(summary, indent=2))
@@ -135,15 +193,40 @@ def backfill_command(args) -> int:
     except ClientError as exc:
         raise ConfigError(f"cannot read trail bucket {args.trail_bucket!r} ({error_code(exc)}): "
                           "check its name and that its policy lets you list and read it") from exc
+    reading: dict[str, str] = {}  # the log file being read, for the message when reading it fails
+    trail_s3.meta.events.register("provide-client-params.s3.GetObject",
+                                  lambda params, **_: reading.update(key=params.get("Key", "")))
     with _Progress() as progress:
-        result = run_backfill(service, trail_s3, args.trail_bucket, prefix=args.prefix, days=args.days,
-                              accounts=args.accounts, on_start=progress.start, on_file=progress.advance)
+        try:
+            result = run_backfill(service, trail_s3, args.trail_bucket, prefix=args.prefix, days=args.days,
+                                  accounts=args.accounts, on_start=progress.start, on_file=progress.advance)
+        except (*RUN_ERRORS, ValueError, OSError, EOFError) as exc:
+            if not isinstance(exc, RUN_ERRORS) and reading:  # a log file that is not gzip JSON
+                exc = ConfigError(f"s3://{args.trail_bucket}/{reading['key']} is not a CloudTrail log file "
+                                  f"({type(exc).__name__}: {exc}): move it out of the trail's prefix")
+            elif isinstance(exc, ClientError) and exc.operation_name == "GetObject" and reading:
+                exc = ConfigError(f"cannot read s3://{args.trail_bucket}/{reading['key']} ({error_code(exc)}): "
+                                  "check that the trail bucket's policy (and its KMS key) let you read its log files")
+            return _stopped(exc, "backfill", progress.done, progress.total, "log files were done",
+                            "it resumes after the files already done")
     summary = {**result.summary(), "api_calls": dict(sorted(service.factory.counter.calls.items()))}
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
         _print(summary)
     return EXIT_OK if result.complete else EXIT_PARTIAL
+
+
+def _stopped(exc: Exception, command: str, done: int, total: int | None, unit: str, rerun: str) -> int:
+    """A run an error stopped: a config error (exit 2) when nothing was done, else partial (exit 1)."""
+    if not isinstance(exc, RUN_ERRORS):
+        raise exc
+    if not done:
+        raise ConfigError(f"{command} stopped before any {unit}: {explain(exc, command)}") from exc
+    of = f" of {total}" if total is not None else ""
+    print(f"idcensus: {command} stopped after {done}{of} {unit}: {explain(exc, command)}; then rerun the same "
+          f"command: {rerun}", file=sys.stderr)
+    return EXIT_PARTIAL
 
 
 def _print(summary: dict) -> None:
@@ -159,11 +242,13 @@ class _Progress:
 
     def __init__(self):
         self.bar = self.task = None
+        self.done, self.total = 0, None
 
     def __enter__(self):
         return self
 
     def start(self, total: int) -> None:
+        self.total = total
         if not sys.stderr.isatty():
             return
         from rich.console import Console
@@ -175,6 +260,7 @@ class _Progress:
         self.task = self.bar.add_task("files", total=total)
 
     def advance(self, _key: str) -> None:
+        self.done += 1
         if self.bar:
             self.bar.advance(self.task)
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+import botocore.session
+from botocore.exceptions import UnknownRegionError
 
 from idcensus.collect.resources.policies import Org, external_principals
 from idcensus.errors import DENIED_CODES, error_code
@@ -126,3 +130,14 @@ def unless(codes: frozenset[str] | set[str], call: Callable[[], T]) -> T | None:
 
 def paginate(client, operation: str, key: str, **params) -> list[Any]:
     return [item for page in client.get_paginator(operation).paginate(**params) for item in page.get(key, [])]
+
+
+@functools.cache
+def partition(region: str | None) -> str:
+    """The ARN partition of a region (aws, aws-cn, aws-us-gov, ...) from botocore's endpoint data."""
+    if not region:
+        return "aws"
+    try:
+        return botocore.session.get_session().get_partition_for_region(region)
+    except UnknownRegionError:  # a region newer than this botocore: the commercial partition
+        return "aws"

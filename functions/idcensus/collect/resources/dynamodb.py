@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from idcensus.collect.documents import policy_document
-from idcensus.collect.resources.base import Context, paginate, policies, readable, unless
+from idcensus.collect.resources.base import Context, paginate, partition, policies, readable, unless
 from idcensus.model.records import Item
 from idcensus.model.resources import DynamoDbTable
 
@@ -21,9 +21,13 @@ def get_policy(ddb, arn: str) -> dict | None:
     return policy_document(found["Policy"]) if found else None
 
 
+def table_arn(region: str | None, account_id: str, table: str) -> str:
+    return f"arn:{partition(region)}:dynamodb:{region}:{account_id}:table/{table}"
+
+
 def collect(ctx: Context, region: str | None) -> list[Item]:
     ddb = ctx.clients.get("dynamodb", region)
-    arns = [f"arn:aws:dynamodb:{region}:{ctx.account_id}:table/{t}" for t in get_tables(ddb)]
+    arns = [table_arn(region, ctx.account_id, t) for t in get_tables(ddb)]
     results = policies(lambda arn: get_policy(ddb, arn), arns, ctx.workers)
     return [
         ("resource.dynamodb.table", arn, DynamoDbTable(

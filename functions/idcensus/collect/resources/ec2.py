@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from idcensus.collect.resources.base import Context, paginate
+from idcensus.collect.resources.base import Context, paginate, partition
 from idcensus.model.records import Item
 from idcensus.model.resources import Ec2Instance
 
@@ -28,7 +28,7 @@ def transform_instances(instances, region: str, account_id: str, profiles: dict[
     items: list[Item] = []
     for i in instances:
         iid = i["InstanceId"]
-        arn = f"arn:aws:ec2:{region}:{account_id}:instance/{iid}"
+        arn = f"arn:{partition(region)}:ec2:{region}:{account_id}:instance/{iid}"
         profile = (i.get("IamInstanceProfile") or {}).get("Arn")
         name = next((t["Value"] for t in i.get("Tags", []) if t["Key"] == "Name"), iid)
         items.append(("resource.ec2.instance", arn, Ec2Instance(

@@ -1,0 +1,47 @@
+"""Resource ARNs carry the region's partition (aws-cn, aws-us-gov), never a hard-coded `aws`."""
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from idcensus.aws import ClientFactory
+from idcensus.collect.resources import dynamodb
+from idcensus.collect.resources.base import Clients, Context, partition
+from idcensus.collect.resources.ec2 import transform_instances
+from idcensus.collect.resources.policies import Org
+
+ACCOUNT = "111122223333"
+CASES = [("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov"), ("eu-west-1", "aws")]
+
+
+@pytest.mark.parametrize(("region", "expected"), CASES)
+def test_partition_of_region(region, expected):
+    assert partition(region) == expected
+
+
+def test_unknown_or_missing_region_is_the_commercial_partition():
+    assert partition("xx-nowhere-9") == "aws"
+    assert partition(None) == "aws"
+
+
+@pytest.mark.parametrize(("region", "expected"), CASES)
+def test_ec2_instance_arn_has_the_partition(region, expected):
+    instances = [{"InstanceId": "i-0abc", "State": {"Name": "running"}}]
+    ((_, arn, data),) = transform_instances(instances, region, ACCOUNT, {})
+    assert arn == data.arn == f"arn:{expected}:ec2:{region}:{ACCOUNT}:instance/i-0abc"
+
+
+@pytest.mark.parametrize(("region", "expected"), CASES[:2])
+def test_dynamodb_table_arn_has_the_partition(region, expected):
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
+    ctx = Context(clients=Clients(ClientFactory(session=session, region=region)), org=Org(account_id=ACCOUNT),
+                  regions=(region,))
+    ddb = ctx.clients.get("dynamodb", region)
+    arn = f"arn:{expected}:dynamodb:{region}:{ACCOUNT}:table/orders"
+    with Stubber(ddb) as stub:
+        stub.add_response("list_tables", {"TableNames": ["orders"]})
+        stub.add_client_error("get_resource_policy", "PolicyNotFoundException", http_status_code=404,
+                              expected_params={"ResourceArn": arn})
+        ((kind, item_id, data),) = dynamodb.collect(ctx, region)
+        stub.assert_no_pending_responses()
+    assert (kind, item_id, data.arn, data.policy) == ("resource.dynamodb.table", arn, arn, None)
