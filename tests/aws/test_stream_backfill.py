@@ -120,3 +120,20 @@ def test_backfill_handler_resumes_within_its_time(trail, monkeypatch):
     out = backfill_handler.handler({"days": 2}, LambdaContext("backfill"))
     assert out["processed"] == 1 and out["complete"] is True and out["counts"]["normalized"] == 1
     assert backfill_handler.handler({"days": 2}, LambdaContext("backfill"))["resumed"] == 1
+
+
+def test_a_bad_log_file_is_quarantined_and_the_backfill_goes_on(trail):
+    s3 = boto3.client("s3")
+    broken = {log_key(B, TODAY, 20): gzip.compress(b"[1, 2, 3]"),  # JSON, but no Records object
+              log_key(B, TODAY, 21): b"\x1f\x8b not really gzip"}
+    for key, body in broken.items():
+        s3.put_object(Bucket="org-trail", Key=key, Body=body)
+    result = run_backfill(service(), s3, "org-trail", days=3, today=TODAY)
+    assert result.complete and result.done == result.files == 8  # 6 good + 2 bad, all checkpointed
+    assert result.counts["bad_log_files"] == 2 and result.counts["normalized"] == 9
+    found = s3.list_objects_v2(Bucket="exports", Prefix="idcensus/v1/quarantine/")["Contents"]
+    bodies = [json.loads(s3.get_object(Bucket="exports", Key=o["Key"])["Body"].read()) for o in found]
+    assert sorted(json.loads(b["raw"])["key"] for b in bodies) == sorted(broken)
+    assert {b["reason"] for b in bodies} == {"bad_log_file"} and all(b["source"] == "backfill" for b in bodies)
+    again = run_backfill(service(), s3, "org-trail", days=3, today=TODAY)
+    assert again.resumed == 8 and again.done == 0

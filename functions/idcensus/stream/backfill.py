@@ -21,7 +21,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from idcensus.stream.normalize import is_management_event
+from idcensus.stream.normalize import Rejected, is_management_event
 
 MAX_DAYS = 3650
 GROUP_FILES, GROUP_EVENTS = 200, 5000  # log files and events per export batch
@@ -78,11 +78,18 @@ def log_files(s3, bucket: str, prefix: str, days: int, accounts: Iterable[str] |
     return keys
 
 
-def read_records(s3, bucket: str, key: str) -> list[dict[str, Any]]:
+def read_records(s3, bucket: str, key: str) -> list[Any]:
+    """The records of one log file; Rejected("bad_log_file") when it is not gzip JSON {"Records": [...]}."""
     body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    if key.endswith(".gz") or body[:2] == b"\x1f\x8b":
-        body = gzip.decompress(body)
-    return json.loads(body).get("Records", [])
+    try:
+        if key.endswith(".gz") or body[:2] == b"\x1f\x8b":
+            body = gzip.decompress(body)
+        document = json.loads(body)
+    except (OSError, EOFError, ValueError) as exc:  # gzip, truncation, JSON and UTF-8 errors
+        raise Rejected("bad_log_file", f"s3://{bucket}/{key}: {type(exc).__name__}: {exc}") from exc
+    if not isinstance(document, dict) or not isinstance(document.get("Records", []), list):
+        raise Rejected("bad_log_file", f"s3://{bucket}/{key}: not a CloudTrail log file (no Records list)")
+    return document.get("Records", [])
 
 
 @dataclass
@@ -134,7 +141,15 @@ def run_backfill(service, trail_s3, trail_bucket: str, *, prefix: str = "AWSLogs
         if batch is None:
             # Named after its first file: a rerun that redoes the group overwrites the same parts.
             batch = service.batch(f"backfill-{hashlib.sha256(key.encode()).hexdigest()[:20]}", refresh=False)
-        for record in read_records(trail_s3, trail_bucket, key):
+        try:
+            records = read_records(trail_s3, trail_bucket, key)
+        except Rejected as rej:
+            # Kept, not dropped: the quarantine names the file (left in the trail bucket) and why.
+            batch.service.quarantine.put(json.dumps({"trail_bucket": trail_bucket, "key": key}), rej.reason,
+                                         rej.detail, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "backfill")
+            result.counts["bad_log_files"] += 1
+            records = []
+        for record in records:
             if isinstance(record, dict) and not is_management_event(record):
                 result.counts["data_events_skipped"] += 1
             elif isinstance(record, dict):
