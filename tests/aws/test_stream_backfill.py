@@ -137,3 +137,15 @@ def test_a_bad_log_file_is_quarantined_and_the_backfill_goes_on(trail):
     assert {b["reason"] for b in bodies} == {"bad_log_file"} and all(b["source"] == "backfill" for b in bodies)
     again = run_backfill(service(), s3, "org-trail", days=3, today=TODAY)
     assert again.resumed == 8 and again.done == 0
+
+
+def test_listing_calls_grow_with_accounts_and_regions_not_days(trail):
+    f = factory()
+    s3 = f.client("s3")
+    short = log_files(s3, "org-trail", "AWSLogs", 3, None, TODAY)
+    calls_short = f.counter.calls["s3.ListObjectsV2"]
+    decade = log_files(s3, "org-trail", "AWSLogs", 3650, None, TODAY)
+    calls_decade = f.counter.calls["s3.ListObjectsV2"] - calls_short
+    assert len(short) == 6 and len(decade) == 7  # the 40-day-old file is inside ten years
+    # 1 (org) + 1 (accounts) + 2 accounts x (1 region listing + 1 file listing), whatever the days.
+    assert calls_short == calls_decade == 6

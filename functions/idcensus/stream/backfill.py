@@ -65,16 +65,24 @@ def account_prefixes(s3, bucket: str, prefix: str, accounts: Iterable[str] | Non
 
 def log_files(s3, bucket: str, prefix: str, days: int, accounts: Iterable[str] | None,
               today: date | None = None) -> list[str]:
-    """Every log file (digests excluded) of the last `days` days, oldest day first."""
+    """Every log file (digests excluded) of the last `days` days, oldest first.
+
+    One listing per (account, region) from the first day on: keys sort by their YYYY/MM/DD folders,
+    so calls grow with files / 1,000, not with days (3,650 days would be 3,650 listings a region).
+    """
     today = today or datetime.now(UTC).date()
-    dates = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
+    first = today - timedelta(days=days - 1)
     keys = []
     for _account, base in account_prefixes(s3, bucket, prefix, accounts):
         for region in _children(s3, bucket, base):
-            for day in dates:
-                day_prefix = f"{base}{region}/{day:%Y/%m/%d}/"
-                for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=day_prefix):
-                    keys += [o["Key"] for o in page.get("Contents", []) if "CloudTrail-Digest" not in o["Key"]]
+            folder = f"{base}{region}/"
+            start, stop = f"{folder}{first:%Y/%m/%d}/", f"{folder}{today + timedelta(days=1):%Y/%m/%d}/"
+            pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=folder, StartAfter=start)
+            for page in pages:
+                batch = [o["Key"] for o in page.get("Contents", [])]
+                keys += [k for k in batch if k < stop and "CloudTrail-Digest" not in k]
+                if batch and batch[-1] >= stop:
+                    break  # past today: the rest of the region's history is newer
     return keys
 
 
