@@ -114,3 +114,12 @@ def test_usage_errors_exit_2(central, args):
     done = check(central, "--role-name", ROLE, *args)
     assert done.returncode == 2
     assert "expected" in done.stderr
+
+
+def test_tier_filter_probes_only_that_tier(central, org):
+    done = check(central, "--accounts", org.accounts["dev"], "--role-name", ROLE, "--tier", "identity_center",
+                 "--json")
+    assert done.returncode == 0, done.stderr  # Tier 1 was not asked about: nothing required failed
+    (account,) = json.loads(done.stdout)["accounts"]
+    assert {c["tier"] for c in account["capabilities"].values()} == {"identity_center"}
+    assert {c["outcome"] for c in account["capabilities"].values()} == {"denied"}

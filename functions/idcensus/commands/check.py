@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 
 from idcensus.check import CheckReport
 
@@ -13,7 +12,8 @@ LABEL = {"ok": "ok", "denied": "denied", "not_enabled": "not enabled", "failed":
 
 
 def add_parsers(sub) -> None:
-    from idcensus.cli import parse_accounts
+    from idcensus.cli import parse_accounts, parse_regions
+    from idcensus.collect.registry import TIERS
 
     c = sub.add_parser("check", help="assume the read role in each account and test every capability")
     c.add_argument("--accounts", type=parse_accounts, default=None, metavar="all|ID[,ID...]",
@@ -24,17 +24,10 @@ def add_parsers(sub) -> None:
                    help="regions enabled for Tier 3 (regional capabilities are probed in the first)")
     c.add_argument("--region", default=None, help="region of the calling session (default: AWS config)")
     c.add_argument("--workers", type=int, default=4, help="accounts checked at once")
+    c.add_argument("--tier", action="append", choices=sorted(TIERS), default=None,
+                   help="probe only this tier's capabilities (repeatable; default every tier)")
     c.add_argument("--json", action="store_true", help="print the result as JSON")
     c.set_defaults(func=check_command)
-
-
-def parse_regions(value: str) -> tuple[str, ...]:
-    import argparse
-
-    regions = tuple(r.strip() for r in value.split(",") if r.strip())
-    if not regions or any(not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", r) for r in regions):
-        raise argparse.ArgumentTypeError(f"expected regions like us-east-1,eu-west-1, got {value!r}")
-    return regions
 
 
 def check_command(args, hooks=None) -> int:
@@ -61,8 +54,12 @@ def check_command(args, hooks=None) -> int:
         raise ConfigError(f"cannot reach AWS ({exc}): check AWS_ENDPOINT_URL, network and region") from exc
     if not accounts:
         raise ConfigError("the organization has no ACTIVE accounts to check")
+    from idcensus.collect.registry import CAPABILITIES
+
+    tiers = set(getattr(args, "tier", None) or ())
+    capabilities = tuple(c for c in CAPABILITIES if not tiers or c.tier in tiers)
     report = run_check(factory, accounts, role_name=args.role_name, external_id=args.external_id,
-                       regions=args.regions, workers=args.workers)
+                       regions=args.regions, workers=args.workers, capabilities=capabilities)
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
     else:
