@@ -109,9 +109,10 @@ def test_role_group_and_policy_refresh(census):
 
 
 def test_identity_center_targets_are_logged_and_skipped(census, caplog):
+    # Sets and assignments are refreshed (test_stream_refresh_sso.py); directory principals not yet.
     calls = sum(census.factory.counter.calls.values())
     with caplog.at_level(logging.INFO, logger="idcensus"):
-        (change,), _ = refresh(census, ("sso.permission_set", "arn:aws:sso:::permissionSet/ssoins-1/ps-1"))
+        (change,), _ = refresh(census, ("sso.user", "906748e1d2-1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d"))
     assert change is None and "no single-target collector" in caplog.text
     assert sum(census.factory.counter.calls.values()) == calls
 

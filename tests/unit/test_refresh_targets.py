@@ -10,7 +10,6 @@ from idcensus.stream import IDENTITY_CHANGING, RefreshTarget, normalize, refresh
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "cloudtrail"
 ACCT = "111122223333"
 PS = "arn:aws:sso:::permissionSet/ssoins-1111aaaa2222bbbb/ps-3333cccc4444dddd"
-USER_ID = "906748e1d2-1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d"
 
 
 def activity(name: str, **detail_changes) -> dict:
@@ -30,13 +29,13 @@ def activity(name: str, **detail_changes) -> dict:
         ("iam_create_access_key", [RefreshTarget(ACCT, "iam.user", "Bob")]),
         ("iam_delete_user", [RefreshTarget(ACCT, "iam.user", "Carol")]),
         ("iam_update_assume_role_policy", [RefreshTarget(ACCT, "iam.role", "DeployRole")]),
+        # Only the set's assignments in the assigned account (ACCT), read in the instance's account
+        # (the event's): the set's and the user's records do not change with an assignment.
         ("sso_create_account_assignment", [
-            RefreshTarget("999988887777", "sso.permission_set", PS),
-            RefreshTarget("999988887777", "sso.user", USER_ID),
-            RefreshTarget(ACCT, "sso.account_assignment", PS),  # the assigned account, not the caller's
+            RefreshTarget("999988887777", "sso.account_assignment", f"{PS}/{ACCT}"),
         ]),
+        # The group's refresh updates its members' `groups` too: no separate user refresh.
         ("identitystore_create_group_membership", [
-            RefreshTarget("999988887777", "sso.user", USER_ID),
             RefreshTarget("999988887777", "sso.group", "a1b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e"),
         ]),
     ],

@@ -102,19 +102,8 @@ def permission_sets(sso, instance_arn: str) -> list[str]:
 
 
 def owned_instances(sso, account_id: str, region: str) -> list[SsoInstance]:
-    return [
-        SsoInstance(
-            instance_arn=i["InstanceArn"],
-            identity_store_id=i["IdentityStoreId"],
-            owner_account_id=i.get("OwnerAccountId") or account_id,
-            name=i.get("Name") or None,
-            status=i.get("Status"),
-            created_at=timestamp(i.get("CreatedDate")),
-            region=region,
-        )
-        for i in pages(sso, "list_instances", "Instances")
-        if i.get("OwnerAccountId", account_id) == account_id
-    ]
+    return [transform_instance(i, account_id, region) for i in pages(sso, "list_instances", "Instances")
+            if i.get("OwnerAccountId", account_id) == account_id]
 
 
 def each(items: Iterable, fn: Callable[[Any], Any], out: Outcomes, what: str,
@@ -158,19 +147,22 @@ def read_permission_sets(sso, inst: SsoInstance, out: Outcomes) -> list[SsoPermi
     arn = inst.instance_arn
     listed = permission_sets(sso, arn)
 
-    def one(ps: str) -> dict[str, Any]:
-        q = {"InstanceArn": arn, "PermissionSetArn": ps}
-        return {
-            "set": sso.describe_permission_set(**q)["PermissionSet"],
-            "managed": pages(sso, "list_managed_policies_in_permission_set", "AttachedManagedPolicies", **q),
-            "customer": pages(sso, "list_customer_managed_policy_references_in_permission_set",
-                              "CustomerManagedPolicyReferences", **q),
-            "inline": sso.get_inline_policy_for_permission_set(**q).get("InlinePolicy"),
-            "boundary": _boundary(sso, q),
-            "tags": pages(sso, "list_tags_for_resource", "Tags", InstanceArn=arn, ResourceArn=ps),
-        }
+    found = each(listed, lambda ps: read_permission_set(sso, arn, ps), out, "permission set", str)
+    return [transform_permission_set(arn, ps, raw) for ps, raw in found]
 
-    return [transform_permission_set(arn, ps, raw) for ps, raw in each(listed, one, out, "permission set", str)]
+
+def read_permission_set(sso, instance_arn: str, ps: str) -> dict[str, Any]:
+    """One set's six reads; ResourceNotFoundException from DescribePermissionSet means it is gone."""
+    q = {"InstanceArn": instance_arn, "PermissionSetArn": ps}
+    return {
+        "set": sso.describe_permission_set(**q)["PermissionSet"],
+        "managed": pages(sso, "list_managed_policies_in_permission_set", "AttachedManagedPolicies", **q),
+        "customer": pages(sso, "list_customer_managed_policy_references_in_permission_set",
+                          "CustomerManagedPolicyReferences", **q),
+        "inline": sso.get_inline_policy_for_permission_set(**q).get("InlinePolicy"),
+        "boundary": _boundary(sso, q),
+        "tags": pages(sso, "list_tags_for_resource", "Tags", InstanceArn=instance_arn, ResourceArn=ps),
+    }
 
 
 def _boundary(sso, q: dict) -> dict | None:
@@ -225,6 +217,18 @@ def read_assignments(factory, sso, instances, account_id: str, org_accounts: tup
 
 
 # ---- transform_ (pure) -----------------------------------------------------------------------
+
+def transform_instance(i: dict, account_id: str, region: str) -> SsoInstance:
+    return SsoInstance(
+        instance_arn=i["InstanceArn"],
+        identity_store_id=i["IdentityStoreId"],
+        owner_account_id=i.get("OwnerAccountId") or account_id,
+        name=i.get("Name") or None,
+        status=i.get("Status"),
+        created_at=timestamp(i.get("CreatedDate")),
+        region=region,
+    )
+
 
 def _group_arn(g: dict) -> str:
     return g.get("GroupArn") or f"arn:aws:identitystore:::group/{g['GroupId']}"

@@ -198,12 +198,14 @@ class RefreshBatch:
         return self.add(request["account_id"], request["kind"], request["name"])
 
     def add(self, account_id: str, kind: str, name: str) -> dict[str, Any] | None:
-        change = self.refresher.refresh(account_id, kind, name, run_id=self.run_id, now=now_seconds())
+        """Refresh one target; its last change (an IAM principal makes at most one; a set's
+        assignments may make several, all kept in `changes`)."""
+        found = self.refresher.refresh_all(account_id, kind, name, run_id=self.run_id, now=now_seconds())
         self.result.counts["refreshed"] += 1
-        if change is not None:
+        for change in found:
             self.changes.append(change)
             self.result.counts[change["change"]] += 1
-        return change
+        return found[-1] if found else None
 
     def finish(self) -> BatchResult:
         self.result.changes = self.changes

@@ -12,7 +12,7 @@ HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"  # CloudTrail's redaction marker, neve
 class RefreshTarget:
     account_id: str
     kind: str  # iam.user, iam.group, iam.role, iam.policy, sso.permission_set, sso.account_assignment, sso.user, sso.group
-    name: str  # user/group/role name; policy or permission set ARN; identity-store id
+    name: str  # user/group/role name; policy or permission set ARN; identity-store id; "<set ARN>/<account>"
 
 
 _IAM = "iam.amazonaws.com"
@@ -57,6 +57,8 @@ IDENTITY_CHANGING: frozenset[str] = frozenset(
     + [f"identitystore.amazonaws.com:{n}" for n in _IDENTITY_STORE_WRITES]
     + [f"sso-directory.amazonaws.com:{n}" for n in _SSO_DIRECTORY_WRITES]
 )
+_MEMBERSHIP_EVENTS = frozenset({"CreateGroupMembership", "DeleteGroupMembership", "AddMemberToGroup",
+                                "RemoveMemberFromGroup"})
 _ASSIGNMENT_EVENTS = frozenset({"CreateAccountAssignment", "DeleteAccountAssignment", "ProvisionPermissionSet"})
 
 
@@ -120,11 +122,17 @@ def refresh_targets(activity: dict[str, Any]) -> list[RefreshTarget]:
     actor = data.get("actor") or {}
     if not arns and data["event_source"] == _IAM and actor.get("type") == "IAMUser" and actor.get("arn"):
         arns.append(actor["arn"])  # ChangePassword, CreateAccessKey without UserName: the caller itself
-    out = [t for t in (_refresh_target(arn, account_id) for arn in arns) if t is not None]
     request = data.get("request") or {}
     assigned_account, permission_set = request.get("targetId"), request.get("permissionSetArn")
     if data["event_name"] in _ASSIGNMENT_EVENTS and isinstance(assigned_account, str) and permission_set:
-        out.append(RefreshTarget(assigned_account, "sso.account_assignment", str(permission_set)))
+        # The instance is read in the account the event came from (its owner or delegated admin);
+        # the name carries the assigned account: "<set ARN>/<account>" (see stream/refresh_sso.py).
+        # Assigning or provisioning changes neither the set's record nor the principal's.
+        return [RefreshTarget(account_id, "sso.account_assignment", f"{permission_set}/{assigned_account}")]
+    out = [t for t in (_refresh_target(arn, account_id) for arn in arns) if t is not None]
+    if data["event_name"] in _MEMBERSHIP_EVENTS:
+        # The group's refresh re-derives its members' `groups`: the user needs no refresh of its own.
+        out = [t for t in out if t.kind != "sso.user"]
     return list(dict.fromkeys(out))
 
 
@@ -140,7 +148,8 @@ def _refresh_target(arn: str, account_id: str) -> RefreshTarget | None:
         return RefreshTarget(arn_account, f"iam.{kind}", rest.rsplit("/", 1)[-1])
     if service == "iam" and kind == "policy":
         return RefreshTarget(arn_account, "iam.policy", arn)
-    if service == "sso" and kind == "permissionSet":
+    if service == "sso" and (kind == "permissionSet" or (kind == "instance" and rest.count("/") == 1)):
+        # arn:aws:sso:::permissionSet/ssoins-1/ps-2; moto 5.2 spells it arn:aws:sso:::instance/ssoins-1/ps-2
         return RefreshTarget(account_id, "sso.permission_set", arn)
     if service == "identitystore" and kind in ("user", "group") and rest:
         return RefreshTarget(account_id, f"sso.{kind}", rest)
