@@ -108,13 +108,15 @@ def test_role_group_and_policy_refresh(census):
     assert all(c["change"] == "updated" for c in changes)
 
 
-def test_identity_center_targets_are_logged_and_skipped(census, caplog):
-    # Sets and assignments are refreshed (test_stream_refresh_sso.py); directory principals not yet.
-    calls = sum(census.factory.counter.calls.values())
+def test_identity_center_user_of_an_unseen_store_is_logged_and_skipped(census, caplog):
+    # Users are refreshed (test_stream_refresh_sso.py) in the instance that holds their store; an
+    # event naming a store this account does not see costs one ListInstances and writes nothing.
+    calls = dict(census.factory.counter.calls)
     with caplog.at_level(logging.INFO, logger="idcensus"):
-        (change,), _ = refresh(census, ("sso.user", "906748e1d2-1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d"))
-    assert change is None and "no single-target collector" in caplog.text
-    assert sum(census.factory.counter.calls.values()) == calls
+        (change,), result = refresh(census, ("sso.user", "d-9067230000/906748e1d2-1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d"))
+    assert change is None and "its instance is not visible there" in caplog.text
+    made = {k: v - calls.get(k, 0) for k, v in census.factory.counter.calls.items() if v - calls.get(k, 0)}
+    assert made == {"sts.AssumeRole": 1, "sso-admin.ListInstances": 1} and result.manifest_key is None
 
 
 def test_refresh_handler_reports_failures_per_message(census, monkeypatch):

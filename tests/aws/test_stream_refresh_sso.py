@@ -259,15 +259,14 @@ def test_deleted_group_drops_out_of_its_members(census):
                for u in members)
 
 
-def test_user_and_unknown_group_are_logged_and_skipped(census, caplog):
+def test_unknown_group_is_logged_and_skipped(census, caplog):
     service, seeded = census
     new = boto3.client("identitystore").create_group(IdentityStoreId=seeded["identity_store_id"],
                                                      DisplayName="late")["GroupId"]
     with caplog.at_level("INFO", logger="idcensus"):
-        result = service.process([store_event("CreateGroup", seeded, groupId=new),
-                                  store_event("UpdateUser", seeded, userId=next(iter(seeded["users"].values())))])
-    assert result.changes == [] and result.counts["refreshed"] == 2
-    assert "a group the census has not seen" in caplog.text and "no single-target collector" in caplog.text
+        result = service.process([store_event("CreateGroup", seeded, groupId=new)])
+    assert result.changes == [] and result.counts["refreshed"] == 1
+    assert "a group the census has not seen" in caplog.text
 
 
 def test_denied_instance_listing_fails_the_refresh_not_the_batch(census):
@@ -280,3 +279,91 @@ def test_denied_instance_listing_fails_the_refresh_not_the_batch(census):
     name, ps, (user,) = unassigned(seeded, OTHER)
     result = service.process([assignment_event("CreateAccountAssignment", seeded, ps, OTHER, "USER", user)])
     assert (result.counts["normalized"], result.counts["refresh_failed"], result.changes) == (1, 1, [])
+
+
+# One user's refresh: its instance found by the event's store ID, then two identitystore reads.
+USER_CALLS = {"sts.AssumeRole": 1, "sso-admin.ListInstances": 1, "identitystore.DescribeUser": 1,
+              "identitystore.ListGroupMembershipsForMember": 1}
+
+
+def user_event(name: str, seeded: dict, uid: str) -> str:
+    record = cloudtrail(ACCOUNT, ADMIN, name, source="identitystore.amazonaws.com",
+                        request={"identityStoreId": seeded["identity_store_id"],
+                                 **({} if name == "CreateUser" else {"userId": uid})})
+    if name == "CreateUser":  # the new user's ID is only in the response
+        record["responseElements"] = {"userId": uid, "identityStoreId": seeded["identity_store_id"]}
+    return json.dumps(eventbridge(record))
+
+
+def test_created_user_gets_a_record_with_its_groups(census):
+    service, seeded = census
+    store, sid = boto3.client("identitystore"), seeded["identity_store_id"]
+    uid = store.create_user(IdentityStoreId=sid, UserName="late.joiner", DisplayName="Late Joiner",
+                            Name={"GivenName": "Late", "FamilyName": "Joiner"},
+                            Emails=[{"Value": "late@example.com", "Type": "work", "Primary": True}])["UserId"]
+    gids = sorted(seeded["groups"].values())
+    for gid in gids:
+        store.create_group_membership(IdentityStoreId=sid, GroupId=gid, MemberId={"UserId": uid})
+    before = dict(service.factory.counter.calls)
+    result = service.process([user_event("CreateUser", seeded, uid)])
+
+    assert delta(service.factory, before) == USER_CALLS  # no ListUsers, ListGroups or ListGroupMemberships
+    arn = f"arn:aws:identitystore:::user/{uid}"
+    (change,) = result.changes
+    assert (change["type"], change["id"], change["change"], change["account_id"]) == ("sso.user", arn, "created",
+                                                                                       ACCOUNT)
+    stored = service.state.get(ACCOUNT, "sso.user", arn)["data"]
+    assert stored["groups"] == gids and stored["user_name"] == "late.joiner"
+    assert stored == census_view("sso.user", arn)
+
+
+def test_updated_user_display_name_is_updated(census):
+    service, seeded = census
+    uid = next(iter(seeded["users"].values()))
+    arn = f"arn:aws:identitystore:::user/{uid}"
+    previous = service.state.get(ACCOUNT, "sso.user", arn)["data"]
+    # moto 5.2 has no UpdateUser: DescribeUser answers the user as AWS would after it (real shape).
+    shape = boto3.client("identitystore").describe_user(IdentityStoreId=seeded["identity_store_id"], UserId=uid)
+    shape = {k: v for k, v in shape.items() if k != "ResponseMetadata"} | {"DisplayName": "Renamed Person"}
+
+    def renamed(request, **_):
+        return json_answer(request, 200, shape) if json.loads(request.body)["UserId"] == uid else None
+
+    service = ActivityService(settings(), make_factory(("before-send.identitystore.DescribeUser", renamed)))
+    result = service.process([user_event("UpdateUser", seeded, uid)])
+    assert delta(service.factory, {}) == USER_CALLS  # a fresh factory: every call it made
+    (change,) = result.changes
+    assert (change["id"], change["change"]) == (arn, "updated")
+    assert change["data"] == previous | {"display_name": "Renamed Person"}
+    assert previous["groups"]  # the seed put every user in a group; the refresh kept them
+    # The same event again: nothing changed since, nothing written.
+    assert service.process([user_event("UpdateUser", seeded, uid)]).changes == []
+
+
+def test_deleted_user_is_marked_deleted(census):
+    service, seeded = census
+    uid = next(iter(seeded["users"].values()))
+    arn = f"arn:aws:identitystore:::user/{uid}"
+    boto3.client("identitystore").delete_user(IdentityStoreId=seeded["identity_store_id"], UserId=uid)
+    before = dict(service.factory.counter.calls)
+    result = service.process([user_event("DeleteUser", seeded, uid)])
+
+    # DescribeUser answers ResourceNotFoundException: the memberships are not read.
+    assert delta(service.factory, before) == {"sts.AssumeRole": 1, "sso-admin.ListInstances": 1,
+                                              "identitystore.DescribeUser": 1}
+    (change,) = result.changes
+    assert (change["type"], change["id"], change["change"], change["deleted"]) == ("sso.user", arn, "deleted", True)
+    assert service.state.get(ACCOUNT, "sso.user", arn)["deleted"] is True
+    assert service.process([user_event("DeleteUser", seeded, uid)]).changes == []  # a replay writes nothing
+
+
+def test_user_without_store_id_uses_the_only_instance(census):
+    """A bare user ID (an event without identityStoreId) is refreshed in the account's only instance;
+    an unchanged user rebuilds exactly the census's record, so nothing is written."""
+    service, seeded = census
+    batch = service.refresh_batch("rb-1")
+    before = dict(service.factory.counter.calls)
+    assert [batch.add(ACCOUNT, "sso.user", uid) for uid in seeded["users"].values()] == [None] * len(seeded["users"])
+    made = delta(service.factory, before)
+    assert made == {"sts.AssumeRole": 1, **{k: len(seeded["users"]) for k in USER_CALLS if k != "sts.AssumeRole"}}
+    assert batch.finish().manifest_key is None

@@ -1,7 +1,8 @@
 """Single-target Identity Center reads for the activity stream's targeted refresh: one permission
-set, or one set's assignments in a few accounts. Same get_ calls and transforms as
-identity_center.collect, so a refreshed record is identical to a census's. Never lists the
-directory (users, groups) or every permission set.
+set, one set's assignments in a few accounts, one group's members or one user. Same get_ calls
+(one user: DescribeUser + ListGroupMembershipsForMember) and transforms as identity_center.collect,
+so a refreshed record is identical to a census's. Never lists the directory (users, groups) or
+every permission set.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from idcensus.collect.identity_center import (
     transform_instance,
     transform_permission_set,
 )
-from idcensus.model.sso import SsoAccountAssignment, SsoInstance
+from idcensus.model.sso import SsoAccountAssignment, SsoInstance, SsoUser
 
 if TYPE_CHECKING:
     from idcensus.model.records import Item
@@ -36,11 +37,15 @@ def instance_arn_of(ps_arn: str) -> str:
     return f"{head}:instance/{ssoins}"
 
 
-def find_instance(factory, instance_arn: str, account_id: str, region: str | None = None) -> SsoInstance | None:
-    """The instance as the calling account sees it (owner or delegated administrator); one ListInstances."""
+def find_instance(factory, instance_arn: str | None, account_id: str, region: str | None = None, *,
+                  identity_store_id: str | None = None) -> SsoInstance | None:
+    """The instance as the calling account sees it (owner or delegated administrator), by its ARN
+    or (identitystore events name only the store) its identity store ID; one ListInstances."""
     region = region or factory.region
     listed = pages(factory.client("sso-admin", region=region), "list_instances", "Instances")
-    return next((transform_instance(i, account_id, region) for i in listed if i["InstanceArn"] == instance_arn), None)
+    return next((transform_instance(i, account_id, region) for i in listed
+                 if i["InstanceArn"] == instance_arn or (identity_store_id and i["IdentityStoreId"] == identity_store_id)),
+                None)
 
 
 def collect_permission_set(factory, instance: SsoInstance, ps_arn: str, accounts: Iterable[str] = (),
@@ -92,3 +97,18 @@ def collect_group(factory, instance: SsoInstance, group: dict) -> list[Item]:
                  GroupId=group["GroupId"])
     (record,) = transform_directory(instance, [], [group], {_group_arn(group): rows})
     return [("sso.group", record.arn, record)]
+
+
+def collect_user(factory, instance: SsoInstance, user_id: str) -> list[Item]:
+    """One user's record with its `groups`: one DescribeUser (the ListUsers shape) and the user's
+    memberships (ListGroupMembershipsForMember, paginated). Raises ResourceNotFoundException when gone."""
+    store = factory.client("identitystore", region=instance.region)
+    sid = instance.identity_store_id
+    user = store.describe_user(IdentityStoreId=sid, UserId=user_id)
+    rows = pages(store, "list_group_memberships_for_member", "GroupMemberships", IdentityStoreId=sid,
+                 MemberId={"UserId": user_id})
+    # The census derives `groups` from each group's members; here each group holds this user only.
+    groups = [{"GroupId": r["GroupId"]} for r in rows]
+    members = {_group_arn(g): [r] for g, r in zip(groups, rows, strict=True)}
+    records = transform_directory(instance, [user], groups, members)
+    return [("sso.user", r.arn, r) for r in records if isinstance(r, SsoUser)]

@@ -106,9 +106,11 @@ CAPABILITIES += (
     Capability(
         "sso.identity_store",
         "identity_center",
-        ("identitystore:ListUsers", "identitystore:ListGroups", "identitystore:ListGroupMemberships"),
+        ("identitystore:ListUsers", "identitystore:ListGroups", "identitystore:ListGroupMemberships",
+         "identitystore:DescribeUser", "identitystore:ListGroupMembershipsForMember"),
         ("sso.user", "sso.group"),
-        "identity store users, groups and memberships (one membership listing per group)",
+        "identity store users, groups and memberships (one membership listing per group); DescribeUser and"
+        " ListGroupMembershipsForMember for the targeted refresh of one user",
         # Placeholder store: with the permission AWS answers ResourceNotFound/Validation, without it AccessDenied.
         probe=("identitystore", "list_groups", {"IdentityStoreId": "d-0000000000", "MaxResults": 1}),
     ),

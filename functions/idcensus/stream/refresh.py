@@ -219,7 +219,7 @@ class Refresher:
 
     def refresh(self, account_id: str, kind: str, name: str, *, run_id: str, now: str) -> dict[str, Any] | None:
         if kind not in KINDS:
-            # sso.user / sso.group need identitystore reads the member role lacks: logged, not lost silently.
+            # A kind no single-target collector handles: logged, not lost silently.
             log.info("refresh of %s %s in %s skipped: no single-target collector for this kind", kind, name, account_id)
             return None
         return refresh_one(self.iam(account_id), self.state, account_id, kind, name, run_id=run_id, now=now)

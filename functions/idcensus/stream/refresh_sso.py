@@ -5,8 +5,10 @@ instance owner's account, where the census keeps them. StateTable semantics as t
 content hash; change created / updated / deleted.
 
 Target names: sso.permission_set -> the set's ARN; sso.account_assignment -> "<set ARN>/<account>";
-sso.group -> the group's identity-store ID. sso.user is not refreshed alone (it needs
-identitystore:DescribeUser); a membership change reaches its `groups` through the group's refresh.
+sso.group -> the group's identity-store ID; sso.user -> "<identity store ID>/<user ID>" (identitystore
+events name the store, not the instance: ListInstances finds it by IdentityStoreId; a bare user ID
+means the account's only instance). A user is re-read with DescribeUser + ListGroupMembershipsForMember
+(user create, update, delete); a membership change reaches its `groups` through the group's refresh.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from idcensus.collect.identity_center_one import (
     collect_assignments,
     collect_group,
     collect_permission_set,
+    collect_user,
     find_instance,
     instance_arn_of,
     link_roles_in,
@@ -34,7 +37,7 @@ from idcensus.store.state import StateTable, pk
 
 log = logging.getLogger("idcensus")
 
-SSO_KINDS = frozenset({"sso.permission_set", "sso.account_assignment", "sso.group"})
+SSO_KINDS = frozenset({"sso.permission_set", "sso.account_assignment", "sso.group", "sso.user"})
 # What only another read knows: kept from the stored record when this refresh cannot see it.
 _KEPT = ("principal_name", "role_arn")
 
@@ -50,7 +53,7 @@ def split_assignment_target(name: str) -> tuple[str, str]:
 
 class StoredNames:
     """An assignment's principal_name from the stored sso.user / sso.group record: the directory is
-    not listed for one assignment (and identitystore:DescribeUser is not in the read role)."""
+    not read for one assignment."""
 
     def __init__(self, state: StateTable, owner: str):
         self.state, self.owner = state, owner
@@ -78,6 +81,8 @@ def _refresh(member, state: StateTable, account_id: str, kind: str, name: str, *
              now: str) -> list[dict[str, Any]]:
     if kind == "sso.group":
         return refresh_group(member, state, account_id, name, run_id=run_id, now=now)
+    if kind == "sso.user":
+        return refresh_user(member, state, account_id, name, run_id=run_id, now=now)
     if kind == "sso.permission_set":
         ps_arn, accounts = name, ()
     else:
@@ -154,6 +159,32 @@ def refresh_group(member, state: StateTable, account_id: str, group_id: str, *, 
     was_in = set(old.get("members") or ())
     items += _member_groups(state, owner, group_id, joined=now_in - was_in, left=was_in - now_in)
     return write_changes(state, owner, items, {previous["id"]: previous}, run_id=run_id, now=now)
+
+
+def refresh_user(member, state: StateTable, account_id: str, name: str, *, run_id: str,
+                 now: str) -> list[dict[str, Any]]:
+    """One user re-read (DescribeUser + its memberships), written under the instance owner; gone ->
+    its stored record marked deleted. Group records' `members` are the group refresh's."""
+    store_id, _, user_id = name.rpartition("/")
+    if store_id:
+        instance = find_instance(member, None, account_id, identity_store_id=store_id)
+    else:  # no store ID in the event: only an unambiguous instance will do
+        listed = pages(member.client("sso-admin", region=member.region), "list_instances", "Instances")
+        instance = transform_instance(listed[0], account_id, member.region) if len(listed) == 1 else None
+    if instance is None:
+        log.info("refresh of sso.user %s in %s skipped: its instance is not visible there", name, account_id)
+        return []
+    owner, arn = instance.owner_account_id, f"arn:aws:identitystore:::user/{user_id}"
+    try:
+        items = collect_user(member, instance, user_id)
+    except Exception as exc:  # noqa: BLE001 - translated; only "gone" is handled here
+        err = translate(exc, f"sso.user {user_id}")
+        if not isinstance(err, PrincipalGone):
+            raise err from exc
+        items = []
+    found = state.get(owner, "sso.user", arn)
+    stored = {arn: found} if found and not found.get("deleted") else {}
+    return write_changes(state, owner, items, stored, run_id=run_id, now=now)
 
 
 def _member_groups(state: StateTable, owner: str, group_id: str, *, joined: set[str], left: set[str]) -> list:

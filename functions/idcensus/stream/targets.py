@@ -12,7 +12,7 @@ HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"  # CloudTrail's redaction marker, neve
 class RefreshTarget:
     account_id: str
     kind: str  # iam.user, iam.group, iam.role, iam.policy, sso.permission_set, sso.account_assignment, sso.user, sso.group
-    name: str  # user/group/role name; policy or permission set ARN; identity-store id; "<set ARN>/<account>"
+    name: str  # user/group/role name; policy or set ARN; group id; "<store id>/<user id>"; "<set ARN>/<account>"
 
 
 _IAM = "iam.amazonaws.com"
@@ -133,6 +133,10 @@ def refresh_targets(activity: dict[str, Any]) -> list[RefreshTarget]:
     if data["event_name"] in _MEMBERSHIP_EVENTS:
         # The group's refresh re-derives its members' `groups`: the user needs no refresh of its own.
         out = [t for t in out if t.kind != "sso.user"]
+    store_id = _plain_name(request.get("identityStoreId"))
+    if store_id:  # a user's refresh finds its instance by the store: "<store ID>/<user ID>" (refresh_sso.py)
+        out = [RefreshTarget(t.account_id, t.kind, f"{store_id}/{t.name}") if t.kind == "sso.user" else t
+               for t in out]
     return list(dict.fromkeys(out))
 
 
