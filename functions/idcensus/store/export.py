@@ -52,6 +52,23 @@ def decode_lines(blob: bytes) -> list[dict[str, Any]]:
     return [json.loads(line) for line in gzip.decompress(blob).decode("utf-8").splitlines() if line]
 
 
+def put_part(s3, bucket: str, key: str, records: list[dict[str, Any]], *, kind: str, type_: str,
+             account_id: str) -> FileEntry:
+    """One gzip JSON Lines part, its sha256 in the object's metadata and in the returned manifest entry."""
+    body = encode_lines(records)
+    digest = hashlib.sha256(body).hexdigest()
+    s3.put_object(
+        Bucket=bucket,
+        Key=key,
+        Body=body,
+        ContentType="application/x-ndjson",
+        ContentEncoding="gzip",
+        ChecksumAlgorithm="SHA256",
+        Metadata={"sha256": digest, "records": str(len(records)), "kind": kind, "type": type_, "account": account_id},
+    )
+    return FileEntry(key, kind, type_, account_id, len(records), len(body), digest)
+
+
 @dataclass
 class Exporter:
     s3: Any  # boto3 S3 client
@@ -79,18 +96,7 @@ class Exporter:
 
     def _put_part(self, run_id, kind, type_, account_id, n, records) -> FileEntry:
         key = f"{self.run_prefix(run_id)}{kind}/type={type_}/account={account_id}/part-{n:05d}.jsonl.gz"
-        body = encode_lines(records)
-        digest = hashlib.sha256(body).hexdigest()
-        self.s3.put_object(
-            Bucket=self.bucket,
-            Key=key,
-            Body=body,
-            ContentType="application/x-ndjson",
-            ContentEncoding="gzip",
-            ChecksumAlgorithm="SHA256",
-            Metadata={"sha256": digest, "records": str(len(records)), "kind": kind, "type": type_, "account": account_id},
-        )
-        return FileEntry(key, kind, type_, account_id, len(records), len(body), digest)
+        return put_part(self.s3, self.bucket, key, records, kind=kind, type_=type_, account_id=account_id)
 
     def latest(self) -> dict[str, Any] | None:
         try:
@@ -129,12 +135,13 @@ class Exporter:
         return manifest
 
     def _put_json(self, key: str, value: dict[str, Any]) -> None:
-        self.s3.put_object(
-            Bucket=self.bucket,
-            Key=key,
-            Body=json.dumps(value, indent=2, sort_keys=True).encode(),
-            ContentType="application/json",
-        )
+        put_json(self.s3, self.bucket, key, value)
+
+
+def put_json(s3, bucket: str, key: str, value: dict[str, Any]) -> None:
+    """A manifest-like document: indented, keys sorted, so it diffs and reads well."""
+    s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(value, indent=2, sort_keys=True).encode(),
+                  ContentType="application/json")
 
 
 def _totals(files: list[FileEntry]) -> dict[str, dict[str, int]]:

@@ -11,14 +11,12 @@ Layout under the export prefix (default idcensus/v1/):
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from idcensus.model.records import SCHEMA_VERSION
-from idcensus.store.export import PART_RECORDS, FileEntry, encode_lines, normalize_prefix
+from idcensus.store.export import PART_RECORDS, FileEntry, normalize_prefix, put_json, put_part
 
 NOTICE_EVENT = "idcensus.activity.exported"
 
@@ -61,13 +59,7 @@ class ActivityExporter:
         for n, start in enumerate(range(0, len(records), PART_RECORDS)):
             key = f"{base}{f'-{n:05d}' if n else ''}.jsonl.gz"
             chunk = sorted(records[start:start + PART_RECORDS], key=lambda r: (r.get("event_time", ""), r["id"]))
-            body = encode_lines(chunk)
-            digest = hashlib.sha256(body).hexdigest()
-            self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType="application/x-ndjson",
-                               ContentEncoding="gzip", ChecksumAlgorithm="SHA256",
-                               Metadata={"sha256": digest, "records": str(len(chunk)), "kind": kind,
-                                         "type": type_, "account": account})
-            entries.append(FileEntry(key, kind, type_, account, len(chunk), len(body), digest))
+            entries.append(put_part(self.s3, self.bucket, key, chunk, kind=kind, type_=type_, account_id=account))
         return entries
 
     def manifest_key(self, batch_id: str, today: str) -> str:
@@ -86,8 +78,7 @@ class ActivityExporter:
             "files": [asdict(f) for f in sorted(files, key=lambda f: f.key)],
             "counts": dict(sorted(counts.items())),
         }
-        self.s3.put_object(Bucket=self.bucket, Key=key, Body=json.dumps(manifest, indent=2, sort_keys=True).encode(),
-                           ContentType="application/json")
+        put_json(self.s3, self.bucket, key, manifest)
         return key, manifest
 
 
