@@ -16,7 +16,7 @@ from idcensus.collect.documents import timestamp
 from idcensus.collect.registry import BY_NAME
 from idcensus.model.records import Account, make_record
 from idcensus.store.export import Exporter, FileEntry
-from idcensus.store.state import StateTable
+from idcensus.store.state import StateTable, stream_activity
 
 log = logging.getLogger("idcensus")
 
@@ -137,14 +137,16 @@ def store(result: AccountResult, *, run_id: str, collected_at: str, state: State
     from idcensus.check import attach_check
 
     account_id = result.account.account_id
-    result.account = attach_check(state.table, result.account)  # the latest post-deployment check
-    records = with_stream_activity(to_records(result, run_id, collected_at), state.activity(account_id))
+    existing = state.current(account_id)  # one Query: records, stream activity, the latest check
+    result.account = attach_check(result.account, existing)
+    records = with_stream_activity(to_records(result, run_id, collected_at), stream_activity(existing))
     diff = state.apply(
         account_id,
         records,
         authoritative=authoritative_types(result),
         keep=set(result.account.collection.skipped_principals),
         now=collected_at,
+        existing=existing,
     )
     files = exporter.write_account(run_id, account_id, records, diff.changes)
     counts: dict[str, int] = {}

@@ -211,10 +211,14 @@ def account_check(result: AccountCheckResult, checked_at: str) -> AccountCheck:
 
 
 # ---------------------------------------------------------------- recorded results (the check Lambda)
-# pk CHECK#<account>, apart from the census's ACCOUNT#<account> items, so the state diff never sees them;
-# the census copies the latest one into the account's aws.account record (attach_check).
+# In the account's partition under sk `check#latest`: the census's one Query per account reads it with
+# the records (a `check` type is never authoritative, so the diff leaves it alone) and copies it into
+# the aws.account record (attach_check).
+CHECK_SK = "check#latest"
+
+
 def check_key(account_id: str) -> dict[str, str]:
-    return {"pk": f"CHECK#{account_id}", "sk": "LATEST"}
+    return {"pk": f"ACCOUNT#{account_id}", "sk": CHECK_SK}
 
 
 def save_checks(table, report: CheckReport) -> int:
@@ -231,10 +235,12 @@ def load_check(table, account_id: str) -> AccountCheck | None:
     return AccountCheck.model_validate_json(item["check"]) if item else None
 
 
-def attach_check(table, account):
-    """The aws.account data with the latest recorded check, when there is one."""
-    check = load_check(table, account.account_id)
-    return account.model_copy(update={"check": check}) if check else account
+def attach_check(account, items: dict[str, dict[str, Any]]):
+    """The aws.account data with the latest recorded check found among the account's state items."""
+    item = items.get(CHECK_SK)
+    if not item or not item.get("check"):
+        return account
+    return account.model_copy(update={"check": AccountCheck.model_validate_json(item["check"])})
 
 
 def summary(report: CheckReport) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from idcensus.emulator import GapAnswers
 from idcensus.model.records import Account, Collection
 from idcensus.permissions import CENTRAL_ACTIONS
 from idcensus.seed import member_session, seed_organization
-from idcensus.store.state import table_definition
+from idcensus.store.state import StateTable, table_definition
 
 CHECK_ROLE = "IdcensusCheckTest"
 WITHHELD = "identity_center"  # the tier the prod account's role lacks
@@ -131,8 +131,14 @@ def test_result_recorded_and_attached_to_the_account(enforced):
     table = dynamodb.Table("state")
     assert check.save_checks(table, report) == len(org.accounts)
     account = Account(account_id=org.accounts["prod"], collection=Collection(status="ok", capabilities={}))
-    recorded = check.attach_check(table, account).check
+    state = StateTable(dynamodb, "state")
+    recorded = check.attach_check(account, state.current(account.account_id)).check
     assert recorded.reachable and recorded.capabilities["sso.instances"] == "denied"
     assert "EnableIdentityCenterTier" in recorded.problems["sso.instances"]
-    assert check.attach_check(table, account.model_copy(update={"account_id": "000011112222"})).check is None
+    other = account.model_copy(update={"account_id": "000011112222"})
+    assert check.attach_check(other, state.current(other.account_id)).check is None
+    # In the account's partition, yet never part of the diff: an empty run deletes nothing of it.
+    diff = state.apply(account.account_id, [], authoritative={"aws.account", "iam.user"}, keep=set(),
+                       now="2026-11-25T00:00:00Z")
+    assert diff.items_written == 0 and check.load_check(table, account.account_id) is not None
 

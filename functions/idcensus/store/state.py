@@ -41,11 +41,14 @@ class StateTable:
         return self.dynamodb.Table(self.table_name)
 
     def current(self, account_id: str) -> dict[str, dict[str, Any]]:
-        """sk -> {hash, deleted, type} for every item of the account."""
+        """sk -> item for every item of the account: records (hash, deleted, type), the stream's
+        `activity#` items (last_activity_at) and the latest check (`check#latest`). One Query per
+        account run serves the diff, the activity overlay and the check."""
         items: dict[str, dict[str, Any]] = {}
         params: dict[str, Any] = {
             "KeyConditionExpression": Key("pk").eq(pk(account_id)),
-            "ProjectionExpression": "sk, content_hash, deleted, record_type",
+            "ProjectionExpression": "sk, content_hash, deleted, record_type, last_activity_at, #check",
+            "ExpressionAttributeNames": {"#check": "check"},
         }
         while True:
             page = self.table.query(**params)
@@ -67,22 +70,6 @@ class StateTable:
         item = self.table.get_item(Key={"pk": "ORG", "sk": "ACCOUNTS"}).get("Item")
         return (tuple(item.get("ids", ())), item.get("organization_id")) if item else ((), None)
 
-    def activity(self, account_id: str) -> dict[str, str]:
-        """Principal ARN or access key ID -> last_activity_at the CloudTrail stream recorded."""
-        seen: dict[str, str] = {}
-        params: dict[str, Any] = {
-            "KeyConditionExpression": Key("pk").eq(pk(account_id)) & Key("sk").begins_with("activity#"),
-            "ProjectionExpression": "sk, last_activity_at",
-        }
-        while True:
-            page = self.table.query(**params)
-            for item in page["Items"]:
-                if item.get("last_activity_at"):
-                    seen[item["sk"].removeprefix("activity#").removeprefix("key#")] = item["last_activity_at"]
-            if "LastEvaluatedKey" not in page:
-                return seen
-            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
     def get(self, account_id: str, type_: str, id_: str) -> dict[str, Any] | None:
         item = self.table.get_item(Key={"pk": pk(account_id), "sk": f"{type_}#{id_}"}).get("Item")
         return json.loads(item["record"]) if item else None
@@ -95,13 +82,15 @@ class StateTable:
         authoritative: set[str],
         keep: set[str],
         now: str,
+        existing: dict[str, dict[str, Any]] | None = None,
     ) -> Diff:
         """Write what changed; mark deleted what vanished from a type collected completely.
 
         `authoritative` are the record types whose capability was ok in this run;
-        `keep` are IDs that must not be deleted (principals skipped mid-run).
+        `keep` are IDs that must not be deleted (principals skipped mid-run); `existing` is
+        current(account_id) when the caller has read it already.
         """
-        existing = self.current(account_id)
+        existing = self.current(account_id) if existing is None else existing
         diff = Diff()
         seen = set()
         with self.table.batch_writer() as batch:
@@ -150,6 +139,12 @@ class StateTable:
         if record.get("deleted_at"):
             item["deleted_at"] = record["deleted_at"]
         return item
+
+
+def stream_activity(items: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Principal ARN or access key ID -> last_activity_at the CloudTrail stream recorded, from current()."""
+    return {sk.removeprefix("activity#").removeprefix("key#"): item["last_activity_at"]
+            for sk, item in items.items() if sk.startswith("activity#") and item.get("last_activity_at")}
 
 
 def table_definition(table_name: str) -> dict[str, Any]:
