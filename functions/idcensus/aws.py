@@ -7,6 +7,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -25,6 +26,11 @@ def botocore_config(max_attempts: int | None = None) -> Config:
         max_pool_connections=32,
         user_agent_extra="idcensus",
     )
+
+
+def paginate(client, operation: str, key: str, **params) -> list[Any]:
+    """Every item under `key` of every page of a paginated operation."""
+    return [item for page in client.get_paginator(operation).paginate(**params) for item in page.get(key, [])]
 
 
 class CallCounter:

@@ -33,9 +33,6 @@ SERVICE_REGION = {"ce": costs.CE_REGION}
 # validation error: AWS authorizes before it looks, so these answers prove the permission.
 AUTHORIZED_CODES = GONE_CODES | {"ValidationException", "ValidationError", "InvalidParameterException"}
 _MISSING_ACTION = re.compile(r"perform: ([a-z0-9-]+:[A-Za-z0-9]+)")
-_EMBEDDED_CODE = re.compile(r"<Code>(\w+)</Code>")
-
-
 @dataclass
 class ProbeResult:
     capability: str
@@ -144,10 +141,6 @@ def probe(member, cap: Capability, regions: tuple[str, ...]) -> ProbeResult:
 def classify(cap: Capability, exc: Exception) -> ProbeResult:
     code = error_code(exc)
     message = str(translate(exc, cap.name))
-    if code and code.isdigit() and (embedded := _EMBEDDED_CODE.search(message)):
-        # An error document botocore could not parse (the emulator answers some JSON services in XML):
-        # its own code says what happened; the HTTP status alone does not (403 is also a bad signature).
-        code = embedded.group(1)
     if isinstance(exc, ClientError) and costs.not_enabled(exc):
         return ProbeResult(cap.name, cap.tier, "not_enabled", detail=message, fix=costs.ENABLE_HINT)
     if code in DENIED_CODES:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from botocore.exceptions import BotoCoreError, ClientError
 
 DENIED_CODES = frozenset(
@@ -19,6 +21,8 @@ GONE_CODES = frozenset({"NoSuchEntity", "NoSuchEntityException", "ResourceNotFou
 class IdcensusError(Exception):
     """Base of every error idcensus raises on purpose."""
 
+    outcome = "failed"  # what a capability that ended in this error is recorded as
+
 
 class ConfigError(IdcensusError):
     """The user gave a setting that cannot work; the message says what to fix."""
@@ -26,6 +30,8 @@ class ConfigError(IdcensusError):
 
 class CapabilityDenied(IdcensusError):
     """The read role lacks a permission: the capability is 'denied', never 'empty'."""
+
+    outcome = "denied"
 
 
 class PrincipalGone(IdcensusError):
@@ -40,10 +46,20 @@ class AccountUnreachable(IdcensusError):
     """The member role could not be assumed."""
 
 
+_EMBEDDED_CODE = re.compile(r"<Code>(\w+)</Code>")
+
+
 def error_code(exc: BaseException) -> str | None:
-    if isinstance(exc, ClientError):
-        return exc.response.get("Error", {}).get("Code")
-    return None
+    """The AWS error code. When botocore could not parse the error document (the emulator answers some
+    JSON services in XML), its code is only the HTTP status: the document's own <Code> says more (a 403
+    is a denial or a bad signature)."""
+    if not isinstance(exc, ClientError):
+        return None
+    error = exc.response.get("Error", {})
+    code = error.get("Code")
+    if code and code.isdigit() and (embedded := _EMBEDDED_CODE.search(error.get("Message", ""))):
+        return embedded.group(1)
+    return code
 
 
 def translate(exc: Exception, what: str) -> IdcensusError:

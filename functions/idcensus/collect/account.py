@@ -12,7 +12,7 @@ from idcensus.collect import credentials as cred
 from idcensus.collect import iam as iamc
 from idcensus.collect.documents import latest, timestamp
 from idcensus.collect.resources import org_scope
-from idcensus.errors import CapabilityDenied, IdcensusError, PrincipalGone, translate
+from idcensus.errors import IdcensusError, PrincipalGone, translate
 from idcensus.model.records import Account, Collection, Item, Mfa, Password, ServiceCredential, User
 
 log = logging.getLogger("idcensus")
@@ -65,9 +65,7 @@ class Outcomes:
         return value
 
     def fail(self, name: str, err: IdcensusError) -> None:
-        # An error may name its own outcome (e.g. "not_enabled" for Cost Explorer).
-        outcome = getattr(err, "outcome", None)
-        self.capabilities[name] = outcome or ("denied" if isinstance(err, CapabilityDenied) else "failed")
+        self.capabilities[name] = err.outcome  # denied, failed, or the error's own (Cost Explorer: not_enabled)
         self.errors[name] = str(err)
         log.warning("capability %s %s: %s", name, self.capabilities[name], err)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from idcensus.aws import paginate
 from idcensus.collect.documents import policy_document, tags, timestamp
 from idcensus.errors import IdcensusError, PrincipalGone, error_code, translate
 from idcensus.model.sso import (  # noqa: F401 - link_roles, role_matches re-exported for the export
@@ -86,13 +87,9 @@ def assignment_id(a: SsoAccountAssignment) -> str:
 
 # ---- get_ (paginate, raise) ------------------------------------------------------------------
 
-def pages(client, operation: str, key: str, **params) -> list:
-    return [x for page in client.get_paginator(operation).paginate(**params) for x in page.get(key, [])]
-
-
 def permission_sets(sso, instance_arn: str) -> list[str]:
     try:
-        return pages(sso, "list_permission_sets", "PermissionSets", InstanceArn=instance_arn)
+        return paginate(sso, "list_permission_sets", "PermissionSets", InstanceArn=instance_arn)
     except ClientError as exc:
         # An account instance has no permission sets (and no account access): AWS answers
         # ValidationException. Nothing to read there, which is not a failure.
@@ -102,7 +99,7 @@ def permission_sets(sso, instance_arn: str) -> list[str]:
 
 
 def owned_instances(sso, account_id: str, region: str) -> list[SsoInstance]:
-    return [transform_instance(i, account_id, region) for i in pages(sso, "list_instances", "Instances")
+    return [transform_instance(i, account_id, region) for i in paginate(sso, "list_instances", "Instances")
             if i.get("OwnerAccountId", account_id) == account_id]
 
 
@@ -134,10 +131,10 @@ def each(items: Iterable, fn: Callable[[Any], Any], out: Outcomes, what: str,
 
 def read_directory(store, inst: SsoInstance, out: Outcomes) -> list[SsoUser | SsoGroup]:
     sid = inst.identity_store_id
-    users = pages(store, "list_users", "Users", IdentityStoreId=sid)
-    groups = pages(store, "list_groups", "Groups", IdentityStoreId=sid)
+    users = paginate(store, "list_users", "Users", IdentityStoreId=sid)
+    groups = paginate(store, "list_groups", "Groups", IdentityStoreId=sid)
     # One listing per group, not per user: groups are far fewer than users (100 vs 1,000 calls).
-    members = each(groups, lambda g: pages(store, "list_group_memberships", "GroupMemberships",
+    members = each(groups, lambda g: paginate(store, "list_group_memberships", "GroupMemberships",
                                            IdentityStoreId=sid, GroupId=g["GroupId"]),
                    out, "identitystore group", _group_arn)
     return transform_directory(inst, users, groups, {_group_arn(g): m for g, m in members})
@@ -156,12 +153,12 @@ def read_permission_set(sso, instance_arn: str, ps: str) -> dict[str, Any]:
     q = {"InstanceArn": instance_arn, "PermissionSetArn": ps}
     return {
         "set": sso.describe_permission_set(**q)["PermissionSet"],
-        "managed": pages(sso, "list_managed_policies_in_permission_set", "AttachedManagedPolicies", **q),
-        "customer": pages(sso, "list_customer_managed_policy_references_in_permission_set",
+        "managed": paginate(sso, "list_managed_policies_in_permission_set", "AttachedManagedPolicies", **q),
+        "customer": paginate(sso, "list_customer_managed_policy_references_in_permission_set",
                           "CustomerManagedPolicyReferences", **q),
         "inline": sso.get_inline_policy_for_permission_set(**q).get("InlinePolicy"),
         "boundary": _boundary(sso, q),
-        "tags": pages(sso, "list_tags_for_resource", "Tags", InstanceArn=instance_arn, ResourceArn=ps),
+        "tags": paginate(sso, "list_tags_for_resource", "Tags", InstanceArn=instance_arn, ResourceArn=ps),
     }
 
 
@@ -191,14 +188,14 @@ def read_assignments(factory, sso, instances, account_id: str, org_accounts: tup
 
         def provisioned(acct: str, arn: str = arn) -> tuple[set[str], set[str]]:
             q = {"InstanceArn": arn, "AccountId": acct}
-            everything = set(pages(sso, "list_permission_sets_provisioned_to_account", "PermissionSets", **q))
-            outdated = set(pages(sso, "list_permission_sets_provisioned_to_account", "PermissionSets",
+            everything = set(paginate(sso, "list_permission_sets_provisioned_to_account", "PermissionSets", **q))
+            outdated = set(paginate(sso, "list_permission_sets_provisioned_to_account", "PermissionSets",
                                  ProvisioningStatus=NOT_LATEST, **q))
             return everything, outdated
 
         status = dict(each(accounts, provisioned, out, "account", str))
         pairs = [(acct, ps) for acct in sorted(status) for ps in sorted(status[acct][0] & listed)]
-        raw = each(pairs, lambda p, arn=arn: pages(sso, "list_account_assignments", "AccountAssignments",
+        raw = each(pairs, lambda p, arn=arn: paginate(sso, "list_account_assignments", "AccountAssignments",
                                                     InstanceArn=arn, AccountId=p[0], PermissionSetArn=p[1]),
                    out, "permission set", lambda p: p[1])
         for (acct, ps), rows in raw:
@@ -208,7 +205,7 @@ def read_assignments(factory, sso, instances, account_id: str, org_accounts: tup
     if any(a.account_id == account_id for a in found):
         # The run reads this account's IAM too: the exact role is one paginated listing away.
         try:
-            roles = pages(factory.client("iam"), "list_roles", "Roles", PathPrefix=SSO_ROLE_PATH)
+            roles = paginate(factory.client("iam"), "list_roles", "Roles", PathPrefix=SSO_ROLE_PATH)
         except Exception as exc:  # noqa: BLE001 - the role is a convenience; link_roles joins it later
             log.warning("sso roles of %s not read: %s", account_id, translate(exc, "iam:ListRoles"))
             return found

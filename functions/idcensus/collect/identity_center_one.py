@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from idcensus.aws import paginate
 from idcensus.collect.identity_center import (
     NOT_LATEST,
     SSO_ROLE_PATH,
     _group_arn,
     _with_role,
     assignment_id,
-    pages,
     read_permission_set,
     transform_assignment,
     transform_directory,
@@ -42,7 +42,7 @@ def find_instance(factory, instance_arn: str | None, account_id: str, region: st
     """The instance as the calling account sees it (owner or delegated administrator), by its ARN
     or (identitystore events name only the store) its identity store ID; one ListInstances."""
     region = region or factory.region
-    listed = pages(factory.client("sso-admin", region=region), "list_instances", "Instances")
+    listed = paginate(factory.client("sso-admin", region=region), "list_instances", "Instances")
     return next((transform_instance(i, account_id, region) for i in listed
                  if i["InstanceArn"] == instance_arn or (identity_store_id and i["IdentityStoreId"] == identity_store_id)),
                 None)
@@ -71,9 +71,9 @@ def assignment_items(sso, instance: SsoInstance, ps_arn: str, ps_name: str, acco
                      names: Mapping[str, str | None]) -> list[Item]:
     arn, found = instance.instance_arn, []
     for acct in sorted(set(accounts)):
-        outdated = pages(sso, "list_permission_sets_provisioned_to_account", "PermissionSets", InstanceArn=arn,
+        outdated = paginate(sso, "list_permission_sets_provisioned_to_account", "PermissionSets", InstanceArn=arn,
                          AccountId=acct, ProvisioningStatus=NOT_LATEST)
-        rows = pages(sso, "list_account_assignments", "AccountAssignments", InstanceArn=arn, AccountId=acct,
+        rows = paginate(sso, "list_account_assignments", "AccountAssignments", InstanceArn=arn, AccountId=acct,
                      PermissionSetArn=ps_arn)
         state = "outdated" if ps_arn in outdated else "provisioned"
         found += [transform_assignment(arn, r, acct, state, names, ps_name, instance.region)
@@ -84,7 +84,7 @@ def assignment_items(sso, instance: SsoInstance, ps_arn: str, ps_name: str, acco
 def link_roles_in(factory, items: list[Item], account_id: str) -> list[Item]:
     """The census links an assignment in the account it reads to its AWSReservedSSO_ role; so does
     this, with the same one iam:ListRoles, when `factory` reads that account."""
-    roles = pages(factory.client("iam"), "list_roles", "Roles", PathPrefix=SSO_ROLE_PATH)
+    roles = paginate(factory.client("iam"), "list_roles", "Roles", PathPrefix=SSO_ROLE_PATH)
     return [(t, i, _with_role(d, roles)) if isinstance(d, SsoAccountAssignment) and d.account_id == account_id
             else (t, i, d) for t, i, d in items]
 
@@ -93,7 +93,7 @@ def collect_group(factory, instance: SsoInstance, group: dict) -> list[Item]:
     """One group's record with its members: one ListGroupMemberships listing. `group` has the
     ListGroups shape (GroupId, DisplayName, Description). Raises ResourceNotFoundException when gone."""
     store = factory.client("identitystore", region=instance.region)
-    rows = pages(store, "list_group_memberships", "GroupMemberships", IdentityStoreId=instance.identity_store_id,
+    rows = paginate(store, "list_group_memberships", "GroupMemberships", IdentityStoreId=instance.identity_store_id,
                  GroupId=group["GroupId"])
     (record,) = transform_directory(instance, [], [group], {_group_arn(group): rows})
     return [("sso.group", record.arn, record)]
@@ -105,7 +105,7 @@ def collect_user(factory, instance: SsoInstance, user_id: str) -> list[Item]:
     store = factory.client("identitystore", region=instance.region)
     sid = instance.identity_store_id
     user = store.describe_user(IdentityStoreId=sid, UserId=user_id)
-    rows = pages(store, "list_group_memberships_for_member", "GroupMemberships", IdentityStoreId=sid,
+    rows = paginate(store, "list_group_memberships_for_member", "GroupMemberships", IdentityStoreId=sid,
                  MemberId={"UserId": user_id})
     # The census derives `groups` from each group's members; here each group holds this user only.
     groups = [{"GroupId": r["GroupId"]} for r in rows]

@@ -15,6 +15,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from idcensus.aws import paginate
 from idcensus.collect import credentials as cred
 from idcensus.collect import iam as iamc
 from idcensus.collect.documents import latest, timestamp
@@ -27,19 +28,15 @@ from idcensus.stream.refresh_sso import SSO_KINDS, refresh_sso
 log = logging.getLogger("idcensus")
 
 
-def _all(iam, operation: str, key: str, **params) -> list:
-    return [item for page in iam.get_paginator(operation).paginate(**params) for item in page[key]]
-
-
 def _inline(iam, list_op: str, get_op: str, **who) -> list[dict[str, Any]]:
-    names = _all(iam, list_op, "PolicyNames", **who)
+    names = paginate(iam, list_op, "PolicyNames", **who)
     return [{"PolicyName": n, "PolicyDocument": getattr(iam, get_op)(PolicyName=n, **who)["PolicyDocument"]}
             for n in names]
 
 
 def get_user(iam, name: str) -> dict[str, Any]:
     user = iam.get_user(UserName=name)["User"]
-    groups = _all(iam, "list_groups_for_user", "Groups", UserName=name)
+    groups = paginate(iam, "list_groups_for_user", "Groups", UserName=name)
     try:
         iam.get_login_profile(UserName=name)
         login = True
@@ -48,7 +45,7 @@ def get_user(iam, name: str) -> dict[str, Any]:
             raise
         login = False
     return {**user, "GroupList": [g["GroupName"] for g in groups], "_group_arns": {g["GroupName"]: g["Arn"] for g in groups},
-            "AttachedManagedPolicies": _all(iam, "list_attached_user_policies", "AttachedPolicies", UserName=name),
+            "AttachedManagedPolicies": paginate(iam, "list_attached_user_policies", "AttachedPolicies", UserName=name),
             "UserPolicyList": _inline(iam, "list_user_policies", "get_user_policy", UserName=name),
             "_keys": cred.list_access_keys(iam, name), "_mfa": cred.list_mfa_devices(iam, name), "_login": login}
 
@@ -91,9 +88,9 @@ def _same_devices(devices: list[MfaDevice], prev: dict[str, Any]) -> list[MfaDev
 
 def get_role(iam, name: str) -> dict[str, Any]:
     role = iam.get_role(RoleName=name)["Role"]
-    return {**role, "AttachedManagedPolicies": _all(iam, "list_attached_role_policies", "AttachedPolicies", RoleName=name),
+    return {**role, "AttachedManagedPolicies": paginate(iam, "list_attached_role_policies", "AttachedPolicies", RoleName=name),
             "RolePolicyList": _inline(iam, "list_role_policies", "get_role_policy", RoleName=name),
-            "InstanceProfileList": _all(iam, "list_instance_profiles_for_role", "InstanceProfiles", RoleName=name)}
+            "InstanceProfileList": paginate(iam, "list_instance_profiles_for_role", "InstanceProfiles", RoleName=name)}
 
 
 def transform_role(r: dict[str, Any], previous: dict[str, Any] | None, org: Org | None = None):
@@ -105,7 +102,7 @@ def transform_role(r: dict[str, Any], previous: dict[str, Any] | None, org: Org 
 def get_group(iam, name: str) -> dict[str, Any]:
     pages = list(iam.get_paginator("get_group").paginate(GroupName=name))
     return {**pages[0]["Group"], "_members": [u for p in pages for u in p["Users"]],
-            "AttachedManagedPolicies": _all(iam, "list_attached_group_policies", "AttachedPolicies", GroupName=name),
+            "AttachedManagedPolicies": paginate(iam, "list_attached_group_policies", "AttachedPolicies", GroupName=name),
             "GroupPolicyList": _inline(iam, "list_group_policies", "get_group_policy", GroupName=name)}
 
 

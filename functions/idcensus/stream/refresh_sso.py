@@ -20,7 +20,8 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import BotoCoreError, ClientError
 
-from idcensus.collect.identity_center import pages, transform_instance
+from idcensus.aws import paginate
+from idcensus.collect.identity_center import transform_instance
 from idcensus.collect.identity_center_one import (
     collect_assignments,
     collect_group,
@@ -138,7 +139,7 @@ def refresh_group(member, state: StateTable, account_id: str, group_id: str, *, 
     (reading one needs identitystore:DescribeGroup, which the read role lacks)."""
     arn = f"arn:aws:identitystore:::group/{group_id}"
     sso = member.client("sso-admin", region=member.region)
-    instances = [transform_instance(i, account_id, member.region) for i in pages(sso, "list_instances", "Instances")]
+    instances = [transform_instance(i, account_id, member.region) for i in paginate(sso, "list_instances", "Instances")]
     known = next(((i, r) for i in instances if (r := state.get(i.owner_account_id, "sso.group", arn))
                   and not r.get("deleted")), None)
     if known is None:
@@ -169,7 +170,7 @@ def refresh_user(member, state: StateTable, account_id: str, name: str, *, run_i
     if store_id:
         instance = find_instance(member, None, account_id, identity_store_id=store_id)
     else:  # no store ID in the event: only an unambiguous instance will do
-        listed = pages(member.client("sso-admin", region=member.region), "list_instances", "Instances")
+        listed = paginate(member.client("sso-admin", region=member.region), "list_instances", "Instances")
         instance = transform_instance(listed[0], account_id, member.region) if len(listed) == 1 else None
     if instance is None:
         log.info("refresh of sso.user %s in %s skipped: its instance is not visible there", name, account_id)

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import botocore.session
 from botocore.exceptions import UnknownRegionError
 
+from idcensus.aws import paginate  # noqa: F401 - the collectors take it from here
 from idcensus.collect.resources.policies import Org, external_principals
 from idcensus.errors import DENIED_CODES, error_code
 from idcensus.model.records import Item
@@ -126,10 +127,6 @@ def unless(codes: frozenset[str] | set[str], call: Callable[[], T]) -> T | None:
         if error_code(exc) in codes:
             return None
         raise
-
-
-def paginate(client, operation: str, key: str, **params) -> list[Any]:
-    return [item for page in client.get_paginator(operation).paginate(**params) for item in page.get(key, [])]
 
 
 @functools.cache
