@@ -22,7 +22,10 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed tools
 	$(VENV)/bin/ruff check functions tests benchmarks
-	$(VENV)/bin/python -m pytest -n 2 tests
+	# Two runs: in-process moto (mock_aws) resets every backend when it starts, which would wipe the
+	# e2e tests' emulator (moto's server in the same worker process) if both shared a worker.
+	$(VENV)/bin/python -m pytest -n 2 tests/unit tests/aws tests/templates
+	$(VENV)/bin/python -m pytest -n 2 tests/e2e
 
 tools: $(CHECKOV_STAMP)
 

@@ -190,13 +190,15 @@ def run_census(
     factory, accounts: list[AccountInfo], *, role_name: str, external_id: str | None,
     state: StateTable, exporter: Exporter, account_workers: int = 4, principal_workers: int = 8,
     on_account: Callable[[AccountOutcome], None] | None = None, options: CollectOptions | None = None,
+    record_organization: bool = True,
 ) -> RunSummary:
     run_id = new_run_id()
     started_at = now_iso()
     previous = exporter.latest()
     outcomes: list[AccountOutcome] = []
     options = with_org_accounts(options, [a.account_id for a in accounts])
-    state.put_organization(options.org_accounts, next((a.organization_id for a in accounts if a.organization_id), None))
+    if record_organization:  # never from a partial list: refreshes between runs would call sisters outsiders
+        state.put_organization(options.org_accounts, next((a.organization_id for a in accounts if a.organization_id), None))
     with ThreadPoolExecutor(max_workers=account_workers) as pool:
         futures = [
             pool.submit(collect_one, factory, info, role_name=role_name, external_id=external_id, run_id=run_id,

@@ -14,7 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 
 from idcensus.aws import ClientFactory
 from idcensus.census import RunSummary, run_census
-from idcensus.collect.account import CollectOptions
+from idcensus.collect.account import AccountInfo, CollectOptions
 from idcensus.collect.org import describe_accounts, list_active_accounts
 from idcensus.collect.registry import TIERS, actions_for_tier, tier_policy
 from idcensus.errors import ConfigError, IdcensusError
@@ -146,31 +146,44 @@ def run_collect(args, hooks=None) -> RunSummary:
         ensure_table(factory.client("dynamodb"), args.table, args.create_storage)
         ensure_bucket(factory.client("s3"), args.bucket, region, args.create_storage)
         org = factory.client("organizations")
-        accounts = list_active_accounts(org) if args.accounts is None else describe_accounts(org, args.accounts)
-        org_accounts = () if args.accounts is None else whole_organization(org, args.accounts)
+        accounts, org_accounts = select_accounts(org, args.accounts)
     except BotoCoreError as exc:
         raise ConfigError(f"cannot reach AWS ({exc}): check AWS_ENDPOINT_URL, network and region") from exc
     if not accounts:
         raise ConfigError("the organization has no ACTIVE accounts to collect")
     state = StateTable(factory.resource("dynamodb"), args.table)
     exporter = Exporter(factory.client("s3"), args.bucket, args.prefix)
-    options = CollectOptions(regions=getattr(args, "regions", None) or (region,), org_accounts=org_accounts)
+    known = org_accounts is not None
+    options = CollectOptions(regions=getattr(args, "regions", None) or (region,),
+                             org_accounts=org_accounts if known else tuple(a.account_id for a in accounts))
     with _progress(len(accounts)) as advance:
         return run_census(
             factory, accounts, role_name=args.role_name, external_id=args.external_id, state=state,
             exporter=exporter, account_workers=max(1, args.account_workers), on_account=advance, options=options,
+            record_organization=known,
         )
 
 
-def whole_organization(org, subset: list[str]) -> tuple[str, ...]:
-    """Every account of the organization: sister accounts outside an explicit --accounts subset
-    are still inside it (trusting them is not an external principal)."""
+def select_accounts(org, subset: list[str] | None) -> tuple[list[AccountInfo], tuple[str, ...] | None]:
+    """The accounts to collect, and every ACTIVE account of the organization (None when it cannot be
+    listed). One organization walk serves both: sister accounts outside an explicit --accounts subset
+    are still inside the organization, and the payer is marked even when it is in the subset."""
     try:
-        return tuple(sorted({a.account_id for a in list_active_accounts(org)} | set(subset)))
+        everyone = list_active_accounts(org)
     except IdcensusError as exc:
+        if subset is None:
+            raise
         log.warning("cannot list the organization's accounts (%s): only %s count as inside it",
                     exc, ", ".join(subset))
-        return tuple(sorted(subset))
+        return describe_accounts(org, subset), None
+    ids = tuple(sorted(a.account_id for a in everyone))
+    if subset is None:
+        return everyone, ids
+    by_id = {a.account_id: a for a in everyone}
+    payer = next((a.account_id for a in everyone if a.management), None)
+    others = [a for a in subset if a not in by_id]  # not ACTIVE members: described one by one
+    chosen = [by_id[a] for a in subset if a in by_id] + (describe_accounts(org, others, payer) if others else [])
+    return chosen, tuple(sorted({*ids, *subset}))
 
 
 class _progress:

@@ -1,6 +1,6 @@
 """README sections generated from the code, so the documentation cannot drift from it.
 
-`idcensus docs --write README.md` rewrites each block between `<!-- gen:NAME -->` and
+`idcensus docs README.md` rewrites each block between `<!-- gen:NAME -->` and
 `<!-- /gen -->`; tests/unit/test_readme.py fails when the README is stale.
 """
 

@@ -39,7 +39,6 @@ class Pipeline:
         previous = self.exporter.latest()
         self.runs.open(run_id, total=len(accounts), started_at=now_iso(),
                        previous_run_id=previous["run_id"] if previous else None)
-        self.runs.put_accounts(run_id, [info.account_id for info in accounts])
         self.state.put_organization([info.account_id for info in accounts],
                                     next((a.organization_id for a in accounts if a.organization_id), None))
         for start in range(0, len(accounts), 10):  # SendMessageBatch takes 10 at most
@@ -55,7 +54,8 @@ class Pipeline:
         """Collect one account of a run; returns its status."""
         run_id, info = message["run_id"], AccountInfo(**message["account"])
         started = datetime.now(UTC)
-        options = with_org_accounts(self.settings.collect_options(), list(self.runs.accounts(run_id)))
+        org_accounts, _ = self.state.organization()  # the planner recorded it for this run
+        options = with_org_accounts(self.settings.collect_options(), list(org_accounts))
         options = costs.with_incremental_start(options, info, self.state.table)
         result = gather(self.factory, info, role_name=self.settings.role_name,
                         external_id=self.settings.external_id, run_id=run_id,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import boto3
 
-from idcensus.collect.registry import tier_policy
+from idcensus.collect.registry import TIERS, tier_policy
 
 OUTSIDE_ACCOUNT = "999988887777"  # made up: stands for a vendor outside the organization
 READ_ROLE = "IdcensusReadOnly"
@@ -71,7 +71,7 @@ def seed_organization(members: tuple[str, ...] = ("security", "prod", "dev")) ->
 
 
 def create_read_role(iam, central_account: str, role_name: str = READ_ROLE,
-                     tiers: tuple[str, ...] = ("identity", "identity_center", "resources", "activity", "billing")) -> None:
+                     tiers: tuple[str, ...] = tuple(TIERS)) -> None:
     iam.create_role(
         RoleName=role_name,
         AssumeRolePolicyDocument=trust(

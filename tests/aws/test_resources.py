@@ -165,16 +165,19 @@ def test_account_collection_carries_resources_and_role_outsiders(seeded):
 
 
 def test_queue_path_hands_the_org_accounts_to_each_collector(aws):
-    """The planner stores the account list once per run; each account collector reads it back."""
+    """The planner records the organization's accounts in the state table; each account collector
+    reads them back (one GetItem)."""
     from idcensus.store.runs import RunTable
     from idcensus.store.setup import ensure_table
+    from idcensus.store.state import StateTable
 
     ensure_table(boto3.client("dynamodb"), "runs", create=True)
     runs = RunTable(boto3.resource("dynamodb"), "runs")
+    state = StateTable(boto3.resource("dynamodb"), "runs")
+    assert state.organization() == ((), None)  # before any run: only the account itself counts as inside
     runs.open("r1", total=2, started_at="2026-11-25T00:00:00Z", previous_run_id=None)
-    runs.put_accounts("r1", ["222222222222", ACCOUNT])
-    assert runs.accounts("r1") == (ACCOUNT, "222222222222")
-    assert runs.accounts("r0") == ()  # a run opened before the list was stored: only the account itself
+    state.put_organization(["222222222222", ACCOUNT], "o-exampleorg1")
+    assert state.organization()[0] == (ACCOUNT, "222222222222")
     assert [o.account_id for o in runs.outcomes("r1")] == []  # not mistaken for an account outcome
 
 

@@ -9,12 +9,12 @@ import boto3
 import pytest
 from moto import settings
 from moto.core.authorization import ActionAuthenticatorMixin
-from moto.iam.access_control import IAMRequest
 from tests.aws.conftest import ACCOUNT
 
 from idcensus.aws import ClientFactory
 from idcensus.collect import resources
 from idcensus.collect.account import AccountInfo, CollectOptions, Outcomes
+from idcensus.emulator import lenient_signatures
 from idcensus.seed_resources import EksAccessEntries, seed_resources
 
 REGIONS = ("us-east-1", "eu-west-1")
@@ -35,12 +35,12 @@ def reader(aws, monkeypatch):
         "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"},
                       {"Effect": "Deny", "Action": WITHHELD, "Resource": "*"}]}))
     key = iam.create_access_key(UserName="reader")["AccessKey"]
-    # moto recomputes GET signatures of REST-JSON services (Lambda, EKS, Bedrock) wrongly and
-    # answers SignatureDoesNotMatch; signatures are not under test, the policy evaluation is.
-    monkeypatch.setattr(IAMRequest, "_raise_signature_does_not_match", lambda self: None)
     monkeypatch.setattr(settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
     monkeypatch.setattr(ActionAuthenticatorMixin, "request_count", 0)
-    return boto3.Session(aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
+    # moto mis-signs REST GET requests (Lambda, EKS, Bedrock) under enforcement: the emulator's scoped
+    # workaround; signatures are not under test, the policy evaluation is.
+    with lenient_signatures():
+        yield boto3.Session(aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
                          region_name="us-east-1")
 
 

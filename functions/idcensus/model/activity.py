@@ -79,7 +79,7 @@ class Activity(_Strict):
 
 
 class ActivityRecord(_Strict):
-    schema_version: Literal["1.0.0"] = SCHEMA_VERSION
+    schema_version: Literal[SCHEMA_VERSION] = SCHEMA_VERSION  # type: ignore[valid-type]
     type: Literal["activity.event"] = ACTIVITY_TYPE
     id: str = Field(min_length=1, description="the CloudTrail eventID (dedupe key)")
     account_id: str = AccountId

@@ -37,15 +37,6 @@ class RunTable:
             ConditionExpression="attribute_not_exists(pk)",
         )
 
-    def put_accounts(self, run_id: str, account_ids: list[str]) -> None:
-        """The organization's accounts, for collectors to tell principals inside it from outside.
-        Their own item, so the counter (returned on every record) stays small."""
-        self.table.put_item(Item={"pk": run_pk(run_id), "sk": "ORG_ACCOUNTS", "ids": sorted(account_ids)})
-
-    def accounts(self, run_id: str) -> tuple[str, ...]:
-        item = self.table.get_item(Key={"pk": run_pk(run_id), "sk": "ORG_ACCOUNTS"}).get("Item")
-        return tuple(item["ids"]) if item else ()
-
     def record(self, run_id: str, outcome: AccountOutcome) -> bool:
         """Store an account's outcome and count it; True when this made the run complete.
 
