@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from idcensus.clock import new_id, now_iso
 from idcensus.collect import costs
 from idcensus.collect.account import AccountInfo, AccountResult, CollectOptions, Outcomes, collect_account
 from idcensus.collect.documents import timestamp
@@ -21,13 +21,8 @@ from idcensus.store.state import StateTable, stream_activity
 log = logging.getLogger("idcensus")
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def new_run_id() -> str:
-    # Sorts by time; the suffix keeps two runs in one second apart.
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+    return new_id(3)
 
 
 def to_records(result: AccountResult, run_id: str, collected_at: str) -> list[dict[str, Any]]:

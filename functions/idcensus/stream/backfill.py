@@ -21,6 +21,8 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
+from idcensus.clock import now_iso
+from idcensus.store.export import normalize_prefix
 from idcensus.stream.normalize import Rejected, is_management_event
 
 MAX_DAYS = 3650
@@ -51,7 +53,7 @@ def _children(s3, bucket: str, prefix: str) -> list[str]:
 
 def account_prefixes(s3, bucket: str, prefix: str, accounts: Iterable[str] | None) -> list[tuple[str, str]]:
     """(account, '<...>/<account>/CloudTrail/') for an organization or an account trail."""
-    root = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
+    root = normalize_prefix(prefix)
     wanted = set(accounts) if accounts else None
     found = []
     for name in _children(s3, bucket, root):
@@ -119,7 +121,7 @@ class Checkpoints:
             params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def mark(self, keys: list[str]) -> None:
-        done_at = datetime.now(UTC).isoformat(timespec="seconds")
+        done_at = now_iso()
         with self.table.batch_writer() as batch:
             for key in keys:
                 batch.put_item(Item={"pk": self.pk, "sk": key, "done_at": done_at})
@@ -154,7 +156,7 @@ def run_backfill(service, trail_s3, trail_bucket: str, *, prefix: str = "AWSLogs
         except Rejected as rej:
             # Kept, not dropped: the quarantine names the file (left in the trail bucket) and why.
             batch.service.quarantine.put(json.dumps({"trail_bucket": trail_bucket, "key": key}), rej.reason,
-                                         rej.detail, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "backfill")
+                                         rej.detail, now_iso(), "backfill")
             result.counts["bad_log_files"] += 1
             records = []
         for record in records:

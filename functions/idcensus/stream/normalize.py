@@ -55,7 +55,6 @@ REQUEST_KEYS = frozenset({
     "instanceArn", "permissionSetArn", "principalId", "principalType", "targetId", "targetType",
     "identityStoreId", "userId", "groupId", "memberId", "name", "managedPolicyArn", "passwordResetRequired",
 })
-HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
 _TIME_Z = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 _RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})")
 _MAX_ID = 256

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
+from idcensus import clock
 from idcensus.aws import ClientFactory
-from idcensus.census import new_run_id
-from idcensus.census import now_iso as now_seconds
 from idcensus.errors import IdcensusError
 from idcensus.settings import Settings
 from idcensus.store.export import FileEntry
@@ -36,11 +33,11 @@ log = logging.getLogger("idcensus")
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return clock.now_iso("milliseconds")
 
 
 def new_batch_id() -> str:
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(4)
+    return clock.new_id(4)
 
 
 @dataclass
@@ -189,7 +186,7 @@ class RefreshBatch:
     def __init__(self, service: ActivityService, batch_id: str):
         self.service = service
         self.result = BatchResult(batch_id)
-        self.run_id = new_run_id()
+        self.run_id = clock.new_id(3)
         self.refresher = service.refresher()
         self.changes: list[dict[str, Any]] = []
 
@@ -200,7 +197,7 @@ class RefreshBatch:
     def add(self, account_id: str, kind: str, name: str) -> dict[str, Any] | None:
         """Refresh one target; its last change (an IAM principal makes at most one; a set's
         assignments may make several, all kept in `changes`)."""
-        found = self.refresher.refresh_all(account_id, kind, name, run_id=self.run_id, now=now_seconds())
+        found = self.refresher.refresh_all(account_id, kind, name, run_id=self.run_id, now=clock.now_iso())
         self.result.counts["refreshed"] += 1
         for change in found:
             self.changes.append(change)
