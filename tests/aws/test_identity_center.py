@@ -89,7 +89,7 @@ def test_records_fields_and_call_counts(seeded_sso, data_dir):
         "identitystore.ListUsers": 3,  # 250 users, moto pages by 100
         "identitystore.ListGroups": 1,
         "identitystore.ListGroupMemberships": 3,  # one per group, not one per user
-        "sso-admin.ListPermissionSets": 2,  # once per capability, so either runs alone
+        "sso-admin.ListPermissionSets": 1,  # shared by both capabilities (a failed listing is not cached)
         **{f"sso-admin.{op}": 3 for op in ("DescribePermissionSet", "ListManagedPoliciesInPermissionSet",
                                            "ListCustomerManagedPolicyReferencesInPermissionSet",
                                            "GetInlinePolicyForPermissionSet",

@@ -9,6 +9,7 @@ owned by the account that lists it: account instances are only visible to their 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -56,14 +57,16 @@ def collect(factory, info: AccountInfo, out: Outcomes, options: CollectOptions) 
     items: list[Item] = [("sso.instance", i.instance_arn, i) for i in instances]
     store = factory.client("identitystore", region=region)
     people = out.run("sso.identity_store", lambda: [r for i in instances for r in read_directory(store, i, out)])
-    sets = out.run("sso.permission_sets", lambda: [s for i in instances for s in read_permission_sets(sso, i, out)])
+    listed = functools.cache(functools.partial(permission_sets, sso))  # both capabilities need the listing
+    sets = out.run("sso.permission_sets",
+                   lambda: [s for i in instances for s in read_permission_sets(sso, i, out, listed)])
     names = {r.user_id: r.user_name for r in people or [] if isinstance(r, SsoUser)}
     names |= {r.group_id: r.display_name for r in people or [] if isinstance(r, SsoGroup)}
     ps_names = {s.arn: s.name for s in sets or []}
     assignments = out.run(
         "sso.account_assignments",
         lambda: read_assignments(factory, sso, instances, info.account_id, options.org_accounts, out,
-                                 names, ps_names, region),
+                                 names, ps_names, region, listed),
     )
     items += [(_type(r), _id(r), r) for r in [*(people or []), *(sets or []), *(assignments or [])]]
     return items
@@ -140,9 +143,10 @@ def read_directory(store, inst: SsoInstance, out: Outcomes) -> list[SsoUser | Ss
     return transform_directory(inst, users, groups, {_group_arn(g): m for g, m in members})
 
 
-def read_permission_sets(sso, inst: SsoInstance, out: Outcomes) -> list[SsoPermissionSet]:
+def read_permission_sets(sso, inst: SsoInstance, out: Outcomes,
+                         listed: Callable[[str], list[str]]) -> list[SsoPermissionSet]:
     arn = inst.instance_arn
-    listed = permission_sets(sso, arn)
+    listed = listed(arn)
 
     found = each(listed, lambda ps: read_permission_set(sso, arn, ps), out, "permission set", str)
     return [transform_permission_set(arn, ps, raw) for ps, raw in found]
@@ -174,7 +178,8 @@ def _boundary(sso, q: dict) -> dict | None:
 
 
 def read_assignments(factory, sso, instances, account_id: str, org_accounts: tuple[str, ...], out: Outcomes,
-                     names: dict[str, str | None], ps_names: dict[str, str], region: str) -> list[SsoAccountAssignment]:
+                     names: dict[str, str | None], ps_names: dict[str, str], region: str,
+                     listed: Callable[[str], list[str]]) -> list[SsoAccountAssignment]:
     """Assignments per instance and per account. An account's provisioned permission sets (one
     listing per account) bound which (permission set, account) pairs can hold assignments: AWS
     provisions a set into an account with its first assignment there and removes it with the last."""
@@ -182,8 +187,8 @@ def read_assignments(factory, sso, instances, account_id: str, org_accounts: tup
     found: list[SsoAccountAssignment] = []
     for inst in instances:
         arn = inst.instance_arn
-        listed = set(permission_sets(sso, arn))
-        if not listed:
+        in_instance = set(listed(arn))
+        if not in_instance:
             continue
 
         def provisioned(acct: str, arn: str = arn) -> tuple[set[str], set[str]]:
@@ -194,7 +199,7 @@ def read_assignments(factory, sso, instances, account_id: str, org_accounts: tup
             return everything, outdated
 
         status = dict(each(accounts, provisioned, out, "account", str))
-        pairs = [(acct, ps) for acct in sorted(status) for ps in sorted(status[acct][0] & listed)]
+        pairs = [(acct, ps) for acct in sorted(status) for ps in sorted(status[acct][0] & in_instance)]
         raw = each(pairs, lambda p, arn=arn: paginate(sso, "list_account_assignments", "AccountAssignments",
                                                     InstanceArn=arn, AccountId=p[0], PermissionSetArn=p[1]),
                    out, "permission set", lambda p: p[1])
