@@ -21,7 +21,7 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/idcensus demo
 
 test: $(VENV)/.installed tools
-	$(VENV)/bin/ruff check functions tests benchmarks
+	$(VENV)/bin/ruff check functions emulator tests benchmarks
 	# Two runs: in-process moto (mock_aws) resets every backend when it starts, which would wipe the
 	# e2e tests' emulator (moto's server in the same worker process) if both shared a worker.
 	$(VENV)/bin/python -m pytest -n 2 tests/unit tests/aws tests/templates
@@ -37,7 +37,7 @@ $(CHECKOV_STAMP):
 	touch $@
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check functions tests benchmarks
+	$(VENV)/bin/ruff check functions emulator tests benchmarks
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python benchmarks/bench_collect.py

@@ -32,15 +32,15 @@ from idcensus.census import collect_one  # noqa: E402
 from idcensus.collect.account import AccountInfo  # noqa: E402
 from idcensus.handlers import events as events_handler  # noqa: E402
 from idcensus.handlers import refresh as refresh_handler  # noqa: E402
-from idcensus.local import LambdaContext, sqs_event  # noqa: E402
 from idcensus.observability import metrics  # noqa: E402
-from idcensus.seed import READ_ROLE, create_read_role  # noqa: E402
 from idcensus.settings import Settings  # noqa: E402
 from idcensus.store.export import Exporter  # noqa: E402
 from idcensus.store.setup import ensure_bucket, ensure_table  # noqa: E402
-from idcensus.stream.demo import cloudtrail, eventbridge, user_identity  # noqa: E402
 from idcensus.stream.effects import last_activity  # noqa: E402
 from idcensus.stream.service import ActivityService  # noqa: E402
+from idcensus_emulator.demo_activity import cloudtrail, eventbridge, user_identity  # noqa: E402
+from idcensus_emulator.local import LambdaContext, sqs_event  # noqa: E402
+from idcensus_emulator.seed import READ_ROLE, create_read_role  # noqa: E402
 
 POLICY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 

@@ -24,11 +24,12 @@ import boto3
 from idcensus.aws import ClientFactory
 from idcensus.census import run_census, to_records
 from idcensus.collect.account import AccountInfo, collect_account
-from idcensus.emulator import GapAnswers, free_port
-from idcensus.seed import EXTERNAL_ID, READ_ROLE, allow, create_read_role, policy, trust
 from idcensus.store.export import Exporter
 from idcensus.store.setup import ensure_bucket, ensure_table
 from idcensus.store.state import StateTable
+from idcensus_emulator.gaps import GapAnswers
+from idcensus_emulator.seed import EXTERNAL_ID, READ_ROLE, allow, create_read_role, policy, trust
+from idcensus_emulator.server import free_port
 
 ACCOUNT = "123456789012"
 

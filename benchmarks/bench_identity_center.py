@@ -27,7 +27,7 @@ from moto.core.botocore_stubber import BotocoreStubber  # noqa: E402
 from idcensus.aws import ClientFactory  # noqa: E402
 from idcensus.collect import identity_center  # noqa: E402
 from idcensus.collect.account import AccountInfo, CollectOptions, Outcomes  # noqa: E402
-from idcensus.seed_sso import SsoGapAnswers, seed_identity_center  # noqa: E402
+from idcensus_emulator.seed_sso import seed_identity_center  # noqa: E402
 
 MANAGEMENT = "123456789012"  # moto's default account
 
@@ -59,7 +59,7 @@ def main() -> None:
         seeded = seed_identity_center(boto3.Session(), accounts, users=a.users, groups=a.groups,
                                       permission_sets=a.sets, assignments=a.assignments)
         seed_s = time.perf_counter() - t0
-        factory = ClientFactory(hooks=SsoGapAnswers().hooks(), account_id=MANAGEMENT)
+        factory = ClientFactory(hooks=seeded["recorded"].hooks(), account_id=MANAGEMENT)
         out = Outcomes()
         t0 = time.perf_counter()
         items = identity_center.collect(factory, AccountInfo(MANAGEMENT), out,

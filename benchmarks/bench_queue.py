@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import threading
@@ -24,10 +23,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_collect import start_server  # noqa: E402
 
 from idcensus.aws import ClientFactory  # noqa: E402
-from idcensus.local import configure  # noqa: E402
 from idcensus.pipeline import Pipeline  # noqa: E402
-from idcensus.seed import EXTERNAL_ID, READ_ROLE, create_read_role, member_session, trust  # noqa: E402
 from idcensus.settings import Settings  # noqa: E402
+from idcensus_emulator.gaps import Recorded  # noqa: E402
+from idcensus_emulator.local import configure  # noqa: E402
+from idcensus_emulator.seed import EXTERNAL_ID, READ_ROLE, create_read_role, member_session, trust  # noqa: E402
 
 
 def seed_org(accounts: int, users: int, roles: int, groups: int) -> list[str]:
@@ -71,9 +71,8 @@ def main():
         ids = seed_org(args.accounts, args.users, args.roles, args.groups)
         print(f"seeded {len(ids)} accounts x {args.users + args.roles + args.groups} principals "
               f"in {time.perf_counter() - t:.1f}s")
-        os.environ["IDCENSUS_EMULATOR"] = "1"
         configure("bench-queue", "bench-queue", READ_ROLE, EXTERNAL_ID)
-        factory = ClientFactory.from_environment()
+        factory = ClientFactory.from_environment(hooks=Recorded().hooks())
         pipeline = Pipeline(Settings.from_env(), factory)
         sqs = boto3.client("sqs")
         url = Settings.from_env().account_queue_url

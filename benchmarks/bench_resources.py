@@ -27,7 +27,8 @@ from bench_collect import reset, start_server  # noqa: E402 - the shared moto-se
 from idcensus.aws import ClientFactory  # noqa: E402
 from idcensus.collect import resources  # noqa: E402
 from idcensus.collect.account import AccountInfo, CollectOptions, Outcomes  # noqa: E402
-from idcensus.seed_resources import DEMO_AMI, OUTSIDER, RECORDED, EksAccessEntries, access_entries  # noqa: E402
+from idcensus_emulator.gaps import EksAccessEntries
+from idcensus_emulator.seed_resources import DEMO_AMI, OUTSIDER, access_entries  # noqa: E402
 
 ACCOUNT = "123456789012"
 COUNTS = {"instances": 50, "functions": 50, "buckets": 30, "keys": 20, "secrets": 20, "rds": 10, "eks": 3,
@@ -37,6 +38,9 @@ COUNTS = {"instances": 50, "functions": 50, "buckets": 30, "keys": 20, "secrets"
 def grant(resource: str, action: str) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action,
                        "Principal": {"AWS": f"arn:aws:iam::{OUTSIDER}:root"}, "Resource": resource}]})
+
+
+ENTRIES: dict[str, list] = {}  # EKS access entries seeded, answered by EksAccessEntries
 
 
 def seed_account(regions: list[str]) -> None:
@@ -80,7 +84,7 @@ def seed_region(region: str, role: str) -> None:
     for n in range(COUNTS["eks"]):
         name = f"eks{n}-{region}"
         c["eks"].create_cluster(name=name, roleArn=role, resourcesVpcConfig={})
-        RECORDED[name] = access_entries(name, ACCOUNT)
+        ENTRIES[name] = access_entries(name, ACCOUNT)
     for n in range(COUNTS["tables"]):
         arn = c["dynamodb"].create_table(
             TableName=f"t{n}", BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
@@ -119,7 +123,7 @@ def main() -> None:
         started = time.perf_counter()
         seed_account(regions)
         print(f"seeded in {time.perf_counter() - started:.1f} s: per region {COUNTS} (buckets once)")
-        factory = ClientFactory(hooks=EksAccessEntries().hooks(), account_id=ACCOUNT)
+        factory = ClientFactory(hooks=EksAccessEntries(ENTRIES).hooks(), account_id=ACCOUNT)
         out = Outcomes()
         started = time.perf_counter()
         items = resources.collect(factory, AccountInfo(ACCOUNT), out, CollectOptions(regions=tuple(regions)))

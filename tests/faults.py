@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 import threading
 
-from idcensus.emulator import answer
+from idcensus_emulator.gaps import answer
 
 
 def query_error(request, code: str, status: int, message: str = "injected"):

@@ -13,11 +13,12 @@ import boto3
 from rich.console import Console
 from rich.table import Table
 
-from idcensus.demo_resources import show_resources
-from idcensus.demo_sso import show_identity_center
-from idcensus.emulator import moto_server
-from idcensus.seed import EXTERNAL_ID, READ_ROLE, seed_organization
 from idcensus.store.export import decode_lines
+from idcensus_emulator.demo_resources import show_resources
+from idcensus_emulator.demo_sso import show_identity_center
+from idcensus_emulator.gaps import Recorded
+from idcensus_emulator.seed import EXTERNAL_ID, READ_ROLE, member_session, seed_organization
+from idcensus_emulator.server import moto_server
 
 TABLE, BUCKET, PREFIX = "idcensus-demo", "idcensus-demo-exports", "idcensus/v1/"
 REGIONS = ("us-east-1", "eu-west-1")
@@ -41,28 +42,28 @@ def run_demo(out: str) -> int:
     console = Console(width=max(Console().width, 140))
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")  # AWS-managed policies exist
     started = time.monotonic()
+    recorded = Recorded()  # the answers for what moto lacks, filled by the seeds below
     with moto_server() as endpoint:
-        os.environ["IDCENSUS_EMULATOR"] = "1"
         console.rule(f"[bold]idcensus demo[/] - embedded AWS emulator at {endpoint}")
         org = seed_organization()
         console.print(f"seeded an organization: {', '.join(f'{n}={a}' for n, a in org.accounts.items())}")
-        seed_more(console, org, endpoint)
+        seed_more(console, org, endpoint, recorded)
         args = Namespace(accounts=None, role_name=READ_ROLE, external_id=EXTERNAL_ID, table=TABLE, bucket=BUCKET,
                          prefix=PREFIX, region="us-east-1", create_storage=True, account_workers=4, json=False,
                          regions=REGIONS)
         console.rule("run 1: first collection")
-        first = run_collect(args)
+        first = run_collect(args, hooks=recorded.hooks())
         print_summary(first)
 
         prod = org.accounts["prod"]
         console.rule(f"between runs: user 'bob' is deleted in account {prod} (prod)")
         delete_user(org, prod, "bob")
         console.rule("run 2: collection after the deletion")
-        second = run_collect(args)
+        second = run_collect(args, hooks=recorded.hooks())
         print_summary(second)
 
         console.rule("run 3: the deployed path - schedule -> planner -> SQS -> account collectors -> finisher")
-        third = run_lambda_path(console)
+        third = run_lambda_path(console, recorded)
 
         s3 = boto3.client("s3")
         manifest = json.loads(s3.get_object(Bucket=BUCKET, Key=second.manifest_key)["Body"].read())
@@ -76,11 +77,11 @@ def run_demo(out: str) -> int:
         show_marketplace(console, snapshot)
         show_coverage(console, snapshot)
 
-        from idcensus.stream.demo import demo_activity
+        from idcensus_emulator.demo_activity import demo_activity
 
         console.rule("activity: CloudTrail events -> last use, targeted refresh")
-        demo_activity(console, org, TABLE, BUCKET, PREFIX)
-        run_check_demo(console, org)
+        demo_activity(console, org, TABLE, BUCKET, PREFIX, recorded.hooks())
+        run_check_demo(console, org, recorded)
         folder = download(s3, Path(out))  # snapshots, changes, activity and quarantine
         console.print(f"\nexported files copied to [bold]{folder.resolve()}[/] "
                       f"(latest.json -> {third['manifest_key']})")
@@ -88,18 +89,17 @@ def run_demo(out: str) -> int:
     return 0
 
 
-def seed_more(console: Console, org, endpoint: str) -> None:
+def seed_more(console: Console, org, endpoint: str, recorded: Recorded) -> None:
     """Identity Center in the management account, resources in prod, Marketplace charges for the payer."""
     import urllib.request
 
-    from idcensus.seed import member_session
-    from idcensus.seed_resources import seed_resources
-    from idcensus.seed_sso import seed_identity_center
+    from idcensus_emulator.seed_resources import seed_resources
+    from idcensus_emulator.seed_sso import seed_identity_center
 
     sso = seed_identity_center(boto3.Session(), list(org.accounts.values()), users=8, groups=3, permission_sets=4,
-                               assignments=12)
+                               assignments=12, recorded=recorded)
     prod = org.accounts["prod"]
-    seed_resources(member_session(prod, org.management_id), prod, REGIONS)
+    seed_resources(member_session(prod, org.management_id), prod, REGIONS, recorded)
     body = json.dumps({"results": [{"ResultsByTime": MARKETPLACE}] * 3}).encode()
     request = urllib.request.Request(f"{endpoint}/moto-api/static/ce/cost-and-usage-results", data=body,
                                      headers={"Content-Type": "application/json"})
@@ -132,11 +132,13 @@ def show_coverage(console: Console, records: list[dict]) -> None:
     console.print(table)
 
 
-def run_lambda_path(console: Console) -> dict:
+def run_lambda_path(console: Console, recorded: Recorded) -> dict:
     """The same census through the real Lambda handlers, fed the SQS messages moto holds."""
-    from idcensus.local import configure, run_pipeline
+    from idcensus.aws import ClientFactory
+    from idcensus_emulator.local import configure, run_pipeline
 
-    out = run_pipeline(configure(TABLE, BUCKET, READ_ROLE, EXTERNAL_ID, PREFIX))
+    env = configure(TABLE, BUCKET, READ_ROLE, EXTERNAL_ID, PREFIX)
+    out = run_pipeline(env, ClientFactory.from_environment(hooks=recorded.hooks()))
     (notice,) = out["vendor_notices"]
     console.print(f"planner opened run {out['planned']['run_id']} for {out['planned']['accounts']} accounts; "
                   f"collector invocations {out['collected']}; dead-lettered {out['dead_lettered']['ok']}; "
@@ -147,8 +149,6 @@ def run_lambda_path(console: Console) -> dict:
 
 
 def delete_user(org, account_id: str, name: str) -> None:
-    from idcensus.seed import member_session
-
     iam = member_session(account_id, org.management_id).client("iam")
     iam.delete_login_profile(UserName=name)
     for g in iam.list_groups_for_user(UserName=name)["Groups"]:
@@ -252,7 +252,7 @@ def show_changes(console: Console, s3, manifest: dict) -> None:
     console.print(table)
 
 
-def run_check_demo(console: Console, org) -> bool:
+def run_check_demo(console: Console, org, recorded: Recorded) -> bool:
     """`idcensus check` with moto's permission enforcement on: prod's read role lacks Tier 2, so the
     table shows real AccessDenied answers for it, and the fix. Returns whether Tier 1 passed everywhere."""
     from moto.core import set_initial_no_auth_action_count
@@ -262,9 +262,8 @@ def run_check_demo(console: Console, org) -> bool:
     from idcensus.collect.org import list_active_accounts
     from idcensus.collect.registry import TIERS, tier_policy
     from idcensus.commands.check import render
-    from idcensus.emulator import GapAnswers, lenient_signatures
     from idcensus.permissions import CENTRAL_ACTIONS
-    from idcensus.seed import member_session
+    from idcensus_emulator.server import lenient_signatures
 
     user, role, withheld = "idcensus-check-demo", "IdcensusCheckDemo", ("prod", "identity_center")
     console.rule(f"idcensus check: every capability through role {role}; prod's copy lacks {TIERS[withheld[1]]}")
@@ -285,7 +284,7 @@ def run_check_demo(console: Console, org) -> bool:
                 member.put_role_policy(RoleName=role, PolicyName=tier, PolicyDocument=json.dumps(tier_policy(tier)))
     session = boto3.Session(aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
                             aws_session_token=None, region_name="us-east-1")
-    factory = ClientFactory(session=session, hooks=GapAnswers().hooks())
+    factory = ClientFactory(session=session, hooks=recorded.hooks())
 
     @set_initial_no_auth_action_count(0)  # the emulator runs in this process: enforced for this call only
     def check():
@@ -293,7 +292,7 @@ def run_check_demo(console: Console, org) -> bool:
         return run_check(factory, accounts, role_name=role, external_id=EXTERNAL_ID)
 
     try:
-        with lenient_signatures():  # moto mis-signs REST GET calls while enforcing (see emulator.py)
+        with lenient_signatures():  # moto mis-signs REST GET calls while enforcing (see server.py)
             report = check()
     finally:
         for member in members.values():

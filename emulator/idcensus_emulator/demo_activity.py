@@ -85,16 +85,16 @@ def sqs_event(bodies: list[str], queue_arn: str = "arn:aws:sqs:us-east-1:1234567
         for n, body in enumerate(bodies)]}
 
 
-def demo_activity(console, org, table: str, bucket: str, prefix: str) -> None:
+def demo_activity(console, org, table: str, bucket: str, prefix: str, hooks=()) -> None:
     """Replays events into the demo's state: last use of a user, a role and a key, and a targeted
     refresh of a user whose policy was attached in the member account (no GAAD, only its calls)."""
     from rich.table import Table
 
     from idcensus.aws import ClientFactory
-    from idcensus.seed import EXTERNAL_ID, READ_ROLE, member_session
     from idcensus.settings import Settings
     from idcensus.stream.effects import last_activity
     from idcensus.stream.service import ActivityService
+    from idcensus_emulator.seed import EXTERNAL_ID, READ_ROLE, member_session
 
     prod = org.accounts["prod"]
     iam = member_session(prod, org.management_id).client("iam")
@@ -114,7 +114,7 @@ def demo_activity(console, org, table: str, bucket: str, prefix: str) -> None:
 
     settings = Settings(table_name=table, bucket_name=bucket, export_prefix=prefix, role_name=READ_ROLE,
                         external_id=EXTERNAL_ID)
-    service = ActivityService(settings, ClientFactory.from_environment())
+    service = ActivityService(settings, ClientFactory.from_environment(hooks=list(hooks)))
     before = service.state.get(prod, "iam.user", f"arn:aws:iam::{prod}:user/carol")
     calls_before = dict(service.factory.counter.calls)
     result = service.process(bodies)

@@ -7,6 +7,7 @@ import json
 import os
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import boto3
 
@@ -87,13 +88,22 @@ def drain(sqs, url: str, handler, name: str, batch: int = 1) -> dict[str, int]:
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
 
 
-def run_pipeline(env: dict) -> dict:
-    """One scheduled run, end to end. Returns what each stage did."""
-    from idcensus.handlers import account, finisher, planner
+def schedule_tick() -> dict:
+    """A scheduled event as EventBridge delivers it (events/schedule-tick.json has the recorded shape)."""
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "123456789012", "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": "us-east-1", "resources": ["arn:aws:events:us-east-1:123456789012:rule/idcensus-local"],
+            "detail": {}}
 
-    account._pipeline = None  # settings may differ between local runs
+
+def run_pipeline(env: dict, factory=None) -> dict:
+    """One scheduled run, end to end, with the handlers' clients made by `factory` (the emulator's
+    hooks installed) or from the environment. Returns what each stage did."""
+    from idcensus.handlers import account, finisher, planner, runtime
+
+    runtime.use(factory)  # settings may differ between local runs
     sqs = boto3.client("sqs")
-    planned = planner.handler({"source": "aws.scheduler", "detail-type": "Scheduled Event"}, LambdaContext("planner"))
+    planned = planner.handler(schedule_tick(), LambdaContext("planner"))
     collected = drain(sqs, env["ACCOUNT_QUEUE_URL"], account.handler, "account-collector")
     dead = drain(sqs, env["ACCOUNT_DLQ_URL"], finisher.handler, "finisher")
     finished = drain(sqs, env["FINISH_QUEUE_URL"], finisher.handler, "finisher")

@@ -1,18 +1,14 @@
-"""Seed Tier 3 resources into an emulated account (demo, tests, benchmark), and answer the EKS
-access-entry calls moto lacks with recorded real-shape responses (a before-send hook)."""
+"""Seed Tier 3 resources into an emulated account (demo, tests, benchmark). EKS access entries,
+which moto lacks, go to a `Recorded` for its hooks to answer (gaps.py)."""
 
 from __future__ import annotations
 
 import io
 import json
-import re
 import zipfile
 from typing import Any
-from urllib.parse import unquote
 
-from botocore.awsrequest import AWSResponse
-
-from idcensus.emulator import _Raw
+from idcensus_emulator.gaps import Recorded
 
 DEMO_AMI = "ami-12c6146b"  # one of moto's built-in images (listing them all costs seconds)
 OUTSIDER = "444455556666"  # a vendor account outside the organization, granted on purpose
@@ -20,9 +16,6 @@ TRUST = {"lambda": "lambda.amazonaws.com", "ec2": "ec2.amazonaws.com", "eks": "e
          "bedrock": "bedrock.amazonaws.com", "rds": "rds.amazonaws.com"}
 ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
-
-# Access entries by cluster name, as DescribeAccessEntry / ListAssociatedAccessPolicies return them.
-RECORDED: dict[str, list[dict[str, Any]]] = {}
 
 
 def access_entries(cluster: str, account_id: str) -> list[dict[str, Any]]:
@@ -40,45 +33,6 @@ def access_entries(cluster: str, account_id: str) -> list[dict[str, Any]]:
         entry(f"arn:aws:iam::{OUTSIDER}:role/vendor-observer", "vendor-observer", ["viewers"], VIEW_POLICY,
               {"type": "namespace", "namespaces": ["monitoring"]}),
     ]
-
-
-class EksAccessEntries:
-    """before-send hooks answering EKS access-entry calls from recorded entries (moto 5.2 has none)."""
-
-    PATH = re.compile(r"/clusters/(?P<cluster>[^/]+)/access-entries(?:/(?P<principal>[^/]+)(?P<policies>/access-policies)?)?$")
-
-    def __init__(self, entries: dict[str, list[dict[str, Any]]] | None = None):
-        self.entries = RECORDED if entries is None else entries
-
-    def hooks(self):
-        return [(f"before-send.eks.{op}", self.answer)
-                for op in ("ListAccessEntries", "DescribeAccessEntry", "ListAssociatedAccessPolicies")]
-
-    def answer(self, request, **_):
-        match = self.PATH.search(request.url.split("?", 1)[0])
-        if not match:
-            return None
-        cluster = unquote(match["cluster"])
-        entries = self.entries.get(cluster, [])
-        if not match["principal"]:
-            return _json(request, 200, {"accessEntries": [e["accessEntry"]["principalArn"] for e in entries]})
-        principal = unquote(match["principal"])
-        found = next((e for e in entries if e["accessEntry"]["principalArn"] == principal), None)
-        if found is None:
-            return _json(request, 404, {"message": f"access entry {principal} not found"},
-                         "ResourceNotFoundException")
-        if match["policies"]:
-            return _json(request, 200, {"clusterName": cluster, "principalArn": principal,
-                                        "associatedAccessPolicies": found["policies"]})
-        return _json(request, 200, {"accessEntry": found["accessEntry"]})
-
-
-def _json(request, status: int, body: dict, error: str | None = None) -> AWSResponse:
-    request.answered_by_hook = True  # in-process moto stands aside (see emulator.answer)
-    headers = {"Content-Type": "application/json"}
-    if error:
-        headers["x-amzn-ErrorType"] = error
-    return AWSResponse(request.url, status, headers, _Raw(json.dumps(body).encode()))
 
 
 def _policy(account_id: str, action: str, resource: str, principal: Any) -> str:
@@ -104,12 +58,14 @@ def _roles(iam, account_id: str) -> dict[str, str]:
     return roles
 
 
-def seed_resources(session, account_id: str, regions: tuple[str, ...] | list[str]) -> dict[str, Any]:
+def seed_resources(session, account_id: str, regions: tuple[str, ...] | list[str],
+                   recorded: Recorded | None = None) -> dict[str, Any]:
     """One resource of each service in each region (S3 once), some granting an outside account.
 
-    Returns {"roles": {kind: arn}, "resources": {record type: [arn, ...]}}; EKS access entries are
-    added to RECORDED for EksAccessEntries to answer.
+    Returns {"roles": {kind: arn}, "resources": {record type: [arn, ...]}}; EKS access entries go to
+    `recorded` (returned as "recorded").
     """
+    recorded = recorded if recorded is not None else Recorded()
     roles = _roles(session.client("iam"), account_id)
     made: dict[str, list[str]] = {}
 
@@ -124,11 +80,11 @@ def seed_resources(session, account_id: str, regions: tuple[str, ...] | list[str
         account_id, "s3:GetObject", f"arn:aws:s3:::{bucket}/*", {"AWS": f"arn:aws:iam::{OUTSIDER}:root"}))
     note("resource.s3.bucket", f"arn:aws:s3:::{bucket}")
     for region in regions:
-        _seed_region(session, account_id, region, roles, note)
-    return {"roles": roles, "resources": made}
+        _seed_region(session, account_id, region, roles, note, recorded)
+    return {"roles": roles, "resources": made, "recorded": recorded}
 
 
-def _seed_region(session, account_id: str, region: str, roles: dict[str, str], note) -> None:
+def _seed_region(session, account_id: str, region: str, roles: dict[str, str], note, recorded: Recorded) -> None:
     ec2 = session.client("ec2", region_name=region)
     run = ec2.run_instances(ImageId=DEMO_AMI, MinCount=1, MaxCount=1,
                             IamInstanceProfile={"Name": "idcensus-demo-ec2"},
@@ -180,7 +136,7 @@ def _seed_region(session, account_id: str, region: str, roles: dict[str, str], n
     eks = session.client("eks", region_name=region)
     cluster_name = f"platform-{account_id}-{region}"
     cluster = eks.create_cluster(name=cluster_name, roleArn=roles["eks"], resourcesVpcConfig={})["cluster"]
-    RECORDED[cluster_name] = access_entries(cluster_name, account_id)
+    recorded.eks_entries[cluster_name] = access_entries(cluster_name, account_id)
     note("resource.eks.cluster", cluster["arn"])
 
     _seed_bedrock(session, region, roles["bedrock"], bucket=f"idcensus-demo-{account_id}", note=note)

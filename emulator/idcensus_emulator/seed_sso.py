@@ -1,5 +1,5 @@
-"""An IAM Identity Center instance seeded into the emulator (demo, tests, benchmark), and the
-answers for the sso-admin calls moto 5.2 lacks (see MOTO_NOTES.md)."""
+"""An IAM Identity Center instance seeded into the emulator (demo, tests, benchmark); what moto
+cannot hold (boundaries, tags) goes to a `Recorded` for its hooks to answer (gaps.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ import random
 import secrets
 
 import boto3
-from botocore.awsrequest import AWSResponse
 
-from idcensus.collect.identity_center import NOT_LATEST
-from idcensus.emulator import _Raw
 from idcensus.model.sso import SSO_ROLE_PREFIX, role_path
-from idcensus.seed import trust
+from idcensus_emulator.gaps import Recorded
+from idcensus_emulator.seed import trust
 
 SET_NAMES = ("AdministratorAccess", "ReadOnly", "Billing", "DataScientist", "NetworkAdmin", "SecurityAudit")
 MANAGED = {
@@ -31,10 +29,6 @@ EXTRAS = {
         "tags": [{"Key": "owner", "Value": "data-platform"}, {"Key": "cost-center", "Value": "4711"}],
     },
 }
-# What SsoGapAnswers() answers by default, by permission set ARN: filled by seed_identity_center,
-# as the ARNs exist only once the sets are created.
-RECORDED_BOUNDARIES: dict[str, dict] = {}
-RECORDED_TAGS: dict[str, list[dict]] = {}
 
 
 def _set_name(n: int) -> str:
@@ -42,11 +36,13 @@ def _set_name(n: int) -> str:
 
 
 def seed_identity_center(session: boto3.Session, account_ids: list[str], *, users: int = 6, groups: int = 2,
-                         permission_sets: int = 3, assignments: int = 6, roles: bool = True) -> dict:
+                         permission_sets: int = 3, assignments: int = 6, roles: bool = True,
+                         recorded: Recorded | None = None) -> dict:
     """Fill the pre-made instance of the session's account: users in groups, permission sets with
     every kind of policy, `assignments` distinct (principal, set, account) triples spread over
     `account_ids`, and (roles=True) the AWSReservedSSO_* role of each (set, account) pair.
-    The sets' recorded boundaries and tags (EXTRAS) go to RECORDED_* for SsoGapAnswers()."""
+    The sets' boundaries and tags (EXTRAS) go to `recorded` (returned as "recorded")."""
+    recorded = recorded if recorded is not None else Recorded()
     sso, store = session.client("sso-admin"), session.client("identitystore")
     inst = sso.list_instances()["Instances"][0]
     arn, sid = inst["InstanceArn"], inst["IdentityStoreId"]
@@ -85,9 +81,9 @@ def seed_identity_center(session: boto3.Session, account_ids: list[str], *, user
         sso.provision_permission_set(TargetType="ALL_PROVISIONED_ACCOUNTS", **q)
         sets[name] = ps
         if "boundary" in EXTRAS.get(name, {}):
-            RECORDED_BOUNDARIES[ps] = EXTRAS[name]["boundary"]
+            recorded.boundaries[ps] = EXTRAS[name]["boundary"]
         if "tags" in EXTRAS.get(name, {}):
-            RECORDED_TAGS[ps] = EXTRAS[name]["tags"]
+            recorded.tags[ps] = EXTRAS[name]["tags"]
     principals = [("GROUP", g) for g in gids] + [("USER", u) for u in user_ids.values()]
     combos = [(ps, acct) for ps in sets.items() for acct in account_ids]
     # Distinct (principal, set, account) triples, spread at random (fixed seed) over all three.
@@ -105,7 +101,7 @@ def seed_identity_center(session: boto3.Session, account_ids: list[str], *, user
                        session.region_name or "us-east-1") if roles else {}
     return {"instance_arn": arn, "identity_store_id": sid, "owner_account_id": inst["OwnerAccountId"],
             "users": user_ids, "groups": group_ids, "permission_sets": sets, "assignments": made,
-            "roles": role_arns}
+            "roles": role_arns, "recorded": recorded}
 
 
 def _roles(session, owner: str, pairs: set[tuple[str, str]], region: str) -> dict[tuple[str, str], str]:
@@ -131,57 +127,3 @@ def _member(session, account_id: str, owner: str) -> boto3.Session:
     )["Credentials"]
     return boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
                          aws_session_token=creds["SessionToken"], region_name=session.region_name)
-
-
-# ---- answers for what moto lacks -------------------------------------------------------------
-
-NO_BOUNDARY = {"__type": "com.amazonaws.swbadmin#ResourceNotFoundException",
-               "Message": "Permissions boundary not found for permission set"}
-
-
-class SsoGapAnswers:
-    """botocore before-send hooks with recorded real-shape sso-admin responses, keyed by
-    permission set ARN: permissions boundaries and tags (moto has neither; by default those
-    seed_identity_center recorded), and the ProvisioningStatus-filtered provisioned listing
-    (moto ignores the filter; no set is outdated).
-
-    Register like emulator.GapAnswers: `ClientFactory(hooks=[*GapAnswers().hooks(), *SsoGapAnswers().hooks()])`.
-    """
-
-    def __init__(self, boundaries: dict[str, dict] | None = None, tags: dict[str, list[dict]] | None = None,
-                 outdated: dict[str, list[str]] | None = None):
-        self.boundaries = RECORDED_BOUNDARIES if boundaries is None else boundaries
-        self.tags = RECORDED_TAGS if tags is None else tags
-        self.outdated = outdated or {}  # account id -> permission set ARNs not at their latest version
-
-    def hooks(self):
-        return [
-            ("before-send.sso-admin.GetPermissionsBoundaryForPermissionSet", self.boundary),
-            ("before-send.sso-admin.ListTagsForResource", self.list_tags),
-            ("before-send.sso-admin.ListPermissionSetsProvisionedToAccount", self.not_latest),
-        ]
-
-    def boundary(self, request, **_):
-        found = self.boundaries.get(_body(request)["PermissionSetArn"])
-        if found is None:
-            return json_answer(request, 400, NO_BOUNDARY)
-        return json_answer(request, 200, {"PermissionsBoundary": found})
-
-    def list_tags(self, request, **_):
-        return json_answer(request, 200, {"Tags": self.tags.get(_body(request)["ResourceArn"], [])})
-
-    def not_latest(self, request, **_):
-        body = _body(request)
-        if body.get("ProvisioningStatus") != NOT_LATEST:
-            return None  # the unfiltered listing is moto's
-        return json_answer(request, 200, {"PermissionSets": self.outdated.get(body["AccountId"], [])})
-
-
-def _body(request) -> dict:
-    return json.loads(request.body or b"{}")
-
-
-def json_answer(request, status: int, body: dict) -> AWSResponse:
-    request.answered_by_hook = True  # tells an in-process moto to stand aside (see emulator.answer)
-    return AWSResponse(request.url, status, {"Content-Type": "application/x-amz-json-1.1"},
-                       _Raw(json.dumps(body).encode()))

@@ -1,8 +1,6 @@
-"""The embedded AWS emulator (moto's server on loopback) and answers for the calls it lacks.
+"""The embedded AWS emulator: moto's server on loopback, and a scoped waiver for a moto signing gap.
 
-Used by `idcensus demo`, the end-to-end tests and the benchmarks. The gap answers are
-recorded real-shape responses fed through botocore hooks, so the collector code path runs
-unchanged: nothing here replaces idcensus code.
+Used by `idcensus demo`, the end-to-end tests and the benchmarks; never by the shipped code.
 """
 
 from __future__ import annotations
@@ -11,35 +9,6 @@ import logging
 import os
 import socket
 from contextlib import contextmanager
-from xml.sax.saxutils import escape
-
-from botocore.awsrequest import AWSResponse
-
-IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/"
-
-# Root row as AWS writes it: root has no creation-time password flag ("not_supported").
-ROOT_ROW = (
-    "<root_account>,arn:aws:iam::{account}:root,{created},not_supported,{last_used},not_supported,"
-    "not_supported,{mfa},false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A"
-)
-
-
-ROOT_LAST_USED = "2026-10-30T17:02:44+00:00"
-
-
-# A recorded ListServiceSpecificCredentials entry (shape as AWS returns it), keyed by user name:
-# every emulated account that has this user answers with it.
-SERVICE_CREDENTIALS = {
-    "ci-deploy": [
-        {
-            "Status": "Active",
-            "ServiceUserName": "ci-deploy-at-000000000000",
-            "CreateDate": "2025-03-02T10:00:00Z",
-            "ServiceSpecificCredentialId": "ACCAEXAMPLE0000000001",
-            "ServiceName": "codecommit.amazonaws.com",
-        }
-    ]
-}
 
 
 def free_port() -> int:
@@ -110,70 +79,3 @@ def lenient_signatures():
         yield
     finally:
         IAMRequest._raise_signature_does_not_match = strict
-
-
-class GapAnswers:
-    """botocore hooks answering what moto 5.2 does not emulate (see MOTO_NOTES.md)."""
-
-    def __init__(self, service_credentials: dict[str, list[dict]] | None = None, root_mfa: bool = True):
-        self.service_credentials = SERVICE_CREDENTIALS if service_credentials is None else service_credentials
-        self.root_mfa = root_mfa
-
-    def hooks(self):
-        return [
-            ("before-send.iam.ListServiceSpecificCredentials", self.list_service_specific_credentials),
-            ("after-call.iam.GetCredentialReport", self.add_root_row),
-        ]
-
-    def list_service_specific_credentials(self, request, **_):
-        members = "".join(
-            "<member>"
-            f"<UserName>{escape(user)}</UserName><Status>{c['Status']}</Status>"
-            f"<ServiceUserName>{escape(c['ServiceUserName'])}</ServiceUserName>"
-            f"<CreateDate>{c['CreateDate']}</CreateDate>"
-            f"<ServiceSpecificCredentialId>{c['ServiceSpecificCredentialId']}</ServiceSpecificCredentialId>"
-            f"<ServiceName>{c['ServiceName']}</ServiceName>"
-            "</member>"
-            for user, creds in sorted(self.service_credentials.items())
-            for c in creds
-        )
-        body = (
-            f'<ListServiceSpecificCredentialsResponse xmlns="{IAM_NS}"><ListServiceSpecificCredentialsResult>'
-            f"<ServiceSpecificCredentials>{members}</ServiceSpecificCredentials><IsTruncated>false</IsTruncated>"
-            "</ListServiceSpecificCredentialsResult><ResponseMetadata><RequestId>idcensus-emulator</RequestId>"
-            "</ResponseMetadata></ListServiceSpecificCredentialsResponse>"
-        )
-        return answer(request, 200, body.encode())
-
-    def add_root_row(self, parsed, **_):
-        content = parsed.get("Content")
-        if not content:
-            return
-        lines = content.decode().splitlines()
-        if len(lines) < 2 or any(line.startswith("<root_account>") for line in lines):
-            return
-        account = lines[1].split(",")[1].split(":")[4]
-        root = ROOT_ROW.format(account=account, created="2020-01-01T00:00:00+00:00", last_used=ROOT_LAST_USED,
-                               mfa=str(self.root_mfa).lower())
-        parsed["Content"] = "\n".join([lines[0], root, *lines[1:]]).encode() + b"\n"
-
-
-def answer(request, status: int, body: bytes) -> AWSResponse:
-    """A response for botocore to parse. The mark tells an in-process moto to stand aside:
-    botocore runs every before-send handler, and in-process moto would answer too."""
-    request.answered_by_hook = True
-    return AWSResponse(request.url, status, {"Content-Type": "text/xml"}, _Raw(body))
-
-
-class _Raw:
-    """The minimal raw-body object AWSResponse reads from."""
-
-    def __init__(self, data: bytes):
-        self._data = data
-
-    def stream(self, **_):
-        yield self._data
-
-    def read(self, *_):
-        data, self._data = self._data, b""
-        return data

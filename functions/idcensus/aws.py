@@ -70,17 +70,10 @@ class ClientFactory:
 
     @classmethod
     def from_environment(cls, session: boto3.Session | None = None, hooks: list[Hook] | None = None) -> ClientFactory:
-        """The factory for this process. IDCENSUS_EMULATOR=1 adds the answers for calls the
-        embedded emulator lacks (see emulator.py); nothing else changes."""
+        """The factory for this process: the standard AWS configuration, plus the hooks a caller
+        (a test, the emulator) passes explicitly. Nothing here reads a switch to change answers."""
         session = session or boto3.Session()
-        hooks = list(hooks or [])
-        if os.environ.get("IDCENSUS_EMULATOR") == "1":
-            from idcensus.emulator import GapAnswers
-            from idcensus.seed_resources import EksAccessEntries
-            from idcensus.seed_sso import SsoGapAnswers
-
-            hooks += GapAnswers().hooks() + SsoGapAnswers().hooks() + EksAccessEntries().hooks()
-        return cls(session=session, region=session.region_name or DEFAULT_REGION, hooks=hooks)
+        return cls(session=session, region=session.region_name or DEFAULT_REGION, hooks=list(hooks or []))
 
     def client(self, service: str, region: str | None = None):
         return self._hooked(self.session.client(service, region_name=region or self.region, config=self.config))

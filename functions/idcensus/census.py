@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +15,8 @@ from idcensus.collect.account import AccountInfo, AccountResult, CollectOptions,
 from idcensus.collect.documents import timestamp
 from idcensus.collect.registry import BY_NAME
 from idcensus.model.records import Account, make_record
-from idcensus.store.export import Exporter, FileEntry
+from idcensus.store.export import Exporter
+from idcensus.store.runs import AccountOutcome
 from idcensus.store.state import StateTable, stream_activity
 
 log = logging.getLogger("idcensus")
@@ -79,23 +80,6 @@ def authoritative_types(result: AccountResult) -> set[str]:
         if outcome == "ok" and name in BY_NAME:
             types.update(BY_NAME[name].covers)
     return types
-
-
-@dataclass
-class AccountOutcome:
-    account_id: str
-    status: str
-    capabilities: dict[str, str]
-    error: str | None
-    records: int
-    changes: dict[str, int]
-    items_written: int
-    seconds: float
-    files: list[FileEntry] = field(default_factory=list)
-
-    def manifest_entry(self) -> dict[str, Any]:
-        return {"account_id": self.account_id, "status": self.status, "capabilities": self.capabilities,
-                "error": self.error}
 
 
 @dataclass

@@ -79,9 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, hooks=None) -> int:
+    """Run one subcommand. `hooks` are botocore hooks for every client made (the emulator's
+    answers for calls moto lacks, or a test's faults); the installed command passes none."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.hooks = list(hooks or [])
     logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, format="%(levelname)s %(message)s")
     try:
         if getattr(args, "func", None):
@@ -89,8 +92,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "collect":
             return collect_command(args)
         if args.command == "demo":
-            from idcensus.demo import run_demo
-
+            try:
+                from idcensus_emulator.demo import run_demo
+            except ImportError as exc:
+                raise ConfigError("the demo needs the emulator: run 'make demo' from a checkout "
+                                  "(or pip install -e '.[emulator]')") from exc
             return run_demo(args.out)
         if args.command == "policy":
             if not actions_for_tier(args.tier):
@@ -128,7 +134,7 @@ def schema_command(args) -> int:
 
 
 def collect_command(args, hooks=None) -> int:
-    summary = run_collect(args, hooks=hooks)
+    summary = run_collect(args, hooks=hooks if hooks is not None else getattr(args, "hooks", None))
     if args.json:
         print(json.dumps(summary_json(summary), indent=2))
     else:

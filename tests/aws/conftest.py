@@ -5,8 +5,8 @@ import pytest
 from moto import mock_aws
 
 from idcensus.aws import ClientFactory
-from idcensus.emulator import GapAnswers
-from idcensus.seed import SeededOrg, seed_identities
+from idcensus_emulator.gaps import GapAnswers
+from idcensus_emulator.seed import SeededOrg, seed_identities
 
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 ACCOUNT = "123456789012"  # moto's default account

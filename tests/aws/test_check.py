@@ -11,11 +11,11 @@ from idcensus import check
 from idcensus.aws import ClientFactory
 from idcensus.collect.org import list_active_accounts
 from idcensus.collect.registry import CAPABILITIES, TIERS, tier_policy
-from idcensus.emulator import GapAnswers
 from idcensus.model.records import Account, Collection
 from idcensus.permissions import CENTRAL_ACTIONS
-from idcensus.seed import member_session, seed_organization
 from idcensus.store.state import StateTable, table_definition
+from idcensus_emulator.gaps import GapAnswers
+from idcensus_emulator.seed import member_session, seed_organization
 
 CHECK_ROLE = "IdcensusCheckTest"
 WITHHELD = "identity_center"  # the tier the prod account's role lacks

@@ -11,8 +11,8 @@ from tests.aws.conftest import ACCOUNT, factory
 
 from idcensus.collect import costs
 from idcensus.collect.account import AccountInfo, CollectOptions, Outcomes
-from idcensus.emulator import _Raw
 from idcensus.store.state import table_definition
+from idcensus_emulator.gaps import _Raw
 
 PAYER = AccountInfo(account_id=ACCOUNT, management=True)
 

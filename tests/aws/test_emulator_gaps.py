@@ -14,8 +14,9 @@ from tests.aws.conftest import ACCOUNT
 from idcensus.aws import ClientFactory
 from idcensus.collect import identity_center as ic
 from idcensus.collect.account import AccountInfo, CollectOptions, Outcomes
-from idcensus.emulator import GapAnswers, lenient_signatures
-from idcensus.seed_sso import EXTRAS, RECORDED_BOUNDARIES, RECORDED_TAGS, SsoGapAnswers, seed_identity_center
+from idcensus_emulator.gaps import GapAnswers, SsoGapAnswers
+from idcensus_emulator.seed_sso import EXTRAS, seed_identity_center
+from idcensus_emulator.server import lenient_signatures
 
 
 @pytest.fixture
@@ -77,11 +78,11 @@ def test_lenient_signatures_restores_on_error(enforced):
 
 def test_seeded_sets_answer_their_recorded_boundary_and_tags(aws):
     seeded = seed_identity_center(boto3.Session(), [ACCOUNT], users=2, groups=1, permission_sets=4, assignments=2)
-    sets = seeded["permission_sets"]
-    assert RECORDED_BOUNDARIES[sets["DataScientist"]] == EXTRAS["DataScientist"]["boundary"]
-    assert sets["ReadOnly"] not in RECORDED_BOUNDARIES and sets["ReadOnly"] not in RECORDED_TAGS
+    sets, recorded = seeded["permission_sets"], seeded["recorded"]
+    assert recorded.boundaries[sets["DataScientist"]] == EXTRAS["DataScientist"]["boundary"]
+    assert sets["ReadOnly"] not in recorded.boundaries and sets["ReadOnly"] not in recorded.tags
 
-    factory = ClientFactory(hooks=[*GapAnswers().hooks(), *SsoGapAnswers().hooks()], account_id=ACCOUNT)
+    factory = ClientFactory(hooks=recorded.hooks(), account_id=ACCOUNT)
     out = Outcomes()
     items = ic.collect(factory, AccountInfo(ACCOUNT), out, CollectOptions(org_accounts=(ACCOUNT,)))
     got = {d.name: d for t, _, d in items if t == "sso.permission_set"}

@@ -12,10 +12,10 @@ from idcensus.aws import ClientFactory
 from idcensus.collect import identity_center as ic
 from idcensus.collect.account import AccountInfo, CollectOptions, Outcomes
 from idcensus.collect.registry import BY_NAME
-from idcensus.emulator import GapAnswers, answer
 from idcensus.model.records import make_record
 from idcensus.model.sso import SsoInstance
-from idcensus.seed_sso import SsoGapAnswers, json_answer, seed_identity_center
+from idcensus_emulator.gaps import GapAnswers, SsoGapAnswers, answer, json_answer
+from idcensus_emulator.seed_sso import seed_identity_center
 
 OTHER = "210987654321"
 SSO_CAPS = ("sso.instances", "sso.identity_store", "sso.permission_sets", "sso.account_assignments")
@@ -264,7 +264,7 @@ def test_demo_view_shows_users_and_linked_assignments(seeded_sso):
 
     from rich.console import Console
 
-    from idcensus.demo_sso import show_identity_center
+    from idcensus_emulator.demo_sso import show_identity_center
 
     out = Outcomes()
     items = ic.collect(make_factory(), AccountInfo(ACCOUNT), out, CollectOptions(org_accounts=(ACCOUNT, OTHER)))

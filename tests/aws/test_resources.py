@@ -10,7 +10,8 @@ from idcensus.aws import ClientFactory
 from idcensus.collect import resources
 from idcensus.collect.account import AccountInfo, CollectOptions, Outcomes
 from idcensus.collect.registry import BY_NAME
-from idcensus.seed_resources import OUTSIDER, EksAccessEntries, seed_resources
+from idcensus_emulator.gaps import EksAccessEntries
+from idcensus_emulator.seed_resources import OUTSIDER, seed_resources
 
 REGIONS = ("us-east-1", "eu-west-1")
 CAPABILITIES = sorted(c.name for c in resources.COLLECTORS)
@@ -32,12 +33,14 @@ def seeded(aws):
     return seed_resources(boto3.Session(), ACCOUNT, REGIONS)
 
 
-def resource_factory():
-    return ClientFactory(hooks=EksAccessEntries().hooks(), account_id=ACCOUNT)
+def resource_factory(seeded=None):
+    """A factory answering EKS access entries from what `seeded` recorded (none when not seeded)."""
+    entries = seeded["recorded"].eks_entries if seeded else {}
+    return ClientFactory(hooks=EksAccessEntries(entries).hooks(), account_id=ACCOUNT)
 
 
 def test_every_service_in_every_region(seeded):
-    factory = resource_factory()
+    factory = resource_factory(seeded)
     out, found = collect(factory)
 
     assert out.capabilities == {name: "ok" for name in CAPABILITIES}
@@ -73,7 +76,7 @@ def test_every_service_in_every_region(seeded):
 
 
 def test_call_counts(seeded):
-    factory = resource_factory()
+    factory = resource_factory(seeded)
     collect(factory)
     calls = factory.counter.calls
     n = len(REGIONS)
@@ -95,7 +98,7 @@ def test_call_counts(seeded):
 
 
 def test_registry_actions_match_the_calls(seeded):
-    factory = resource_factory()
+    factory = resource_factory(seeded)
     collect(factory)
     # Counter keys use botocore's service ids; IAM action prefixes differ for three of them.
     prefix = {"bedrock-agent": "bedrock", "secrets-manager": "secretsmanager"}
@@ -142,7 +145,7 @@ def test_account_collection_carries_resources_and_role_outsiders(seeded):
 
     from idcensus.census import to_records, with_org_accounts
     from idcensus.collect.account import collect_account
-    from idcensus.demo_resources import show_resources
+    from idcensus_emulator.demo_resources import show_resources
 
     sister = "210987654321"
     trust = {"Version": "2012-10-17", "Statement": [
@@ -150,7 +153,7 @@ def test_account_collection_carries_resources_and_role_outsiders(seeded):
          "Principal": {"AWS": [f"arn:aws:iam::{sister}:root", f"arn:aws:iam::{OUTSIDER}:role/vendor"]}}]}
     boto3.client("iam").create_role(RoleName="cross-account", AssumeRolePolicyDocument=json.dumps(trust))
     options = with_org_accounts(CollectOptions(regions=("eu-west-1",)), [ACCOUNT, sister])
-    result = collect_account(resource_factory(), AccountInfo(ACCOUNT, organization_id="o-abc123"), options=options)
+    result = collect_account(resource_factory(seeded), AccountInfo(ACCOUNT, organization_id="o-abc123"), options=options)
 
     (role,) = [r for r in result.roles if r.name == "cross-account"]
     assert role.external_principals == [f"arn:aws:iam::{OUTSIDER}:role/vendor"]  # the sister is inside
@@ -183,7 +186,7 @@ def test_queue_path_hands_the_org_accounts_to_each_collector(aws):
 
 def refuse_bucket(bucket):
     """S3's real AccessDenied for one bucket's GetBucketPolicy (as its own bucket policy would cause)."""
-    from idcensus.emulator import answer
+    from idcensus_emulator.gaps import answer
 
     def handler(request, **_):
         if f"/{bucket}" not in request.url and f"//{bucket}." not in request.url:

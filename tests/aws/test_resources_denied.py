@@ -14,8 +14,9 @@ from tests.aws.conftest import ACCOUNT
 from idcensus.aws import ClientFactory
 from idcensus.collect import resources
 from idcensus.collect.account import AccountInfo, CollectOptions, Outcomes
-from idcensus.emulator import lenient_signatures
-from idcensus.seed_resources import EksAccessEntries, seed_resources
+from idcensus_emulator.gaps import EksAccessEntries
+from idcensus_emulator.seed_resources import seed_resources
+from idcensus_emulator.server import lenient_signatures
 
 REGIONS = ("us-east-1", "eu-west-1")
 # One per-resource action (S3), one secondary action (the EC2 capability's profile listing), one listing.

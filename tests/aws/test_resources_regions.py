@@ -11,8 +11,8 @@ from tests.aws.conftest import ACCOUNT
 from idcensus.aws import ClientFactory
 from idcensus.collect import resources
 from idcensus.collect.account import AccountInfo, CollectOptions, Outcomes
-from idcensus.emulator import answer
-from idcensus.seed_resources import EksAccessEntries, seed_resources
+from idcensus_emulator.gaps import EksAccessEntries, answer
+from idcensus_emulator.seed_resources import seed_resources
 
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
 

@@ -11,14 +11,15 @@ import pytest
 from tests.aws.conftest import factory
 
 from idcensus.handlers import backfill as backfill_handler
-from idcensus.local import LambdaContext
+from idcensus.handlers import runtime
 from idcensus.settings import Settings
 from idcensus.store.export import decode_lines
 from idcensus.store.state import table_definition
 from idcensus.stream.backfill import log_files, run_backfill
-from idcensus.stream.demo import cloudtrail, eventbridge, user_identity
 from idcensus.stream.effects import last_activity
 from idcensus.stream.service import ActivityService
+from idcensus_emulator.demo_activity import cloudtrail, eventbridge, user_identity
+from idcensus_emulator.local import LambdaContext
 
 TODAY = date(2026, 11, 25)
 ORG = "o-a1b2c3d4e5"
@@ -115,8 +116,8 @@ def test_backfill_handler_resumes_within_its_time(trail, monkeypatch):
     boto3.client("s3").create_bucket(Bucket="live-trail")
     put_log(boto3.client("s3"), "live-trail", log_key(A, today, 3, org=None), [event(A, "dave", today, 3)])
     monkeypatch.setenv("TRAIL_BUCKET", "live-trail")
-    monkeypatch.setattr("idcensus.handlers.backfill.ActivityService",
-                        lambda settings: ActivityService(settings, factory()))
+    monkeypatch.setattr(runtime, "_factory", factory())
+    monkeypatch.setattr(runtime, "_service", None)
     out = backfill_handler.handler({"days": 2}, LambdaContext("backfill"))
     assert out["processed"] == 1 and out["complete"] is True and out["counts"]["normalized"] == 1
     assert backfill_handler.handler({"days": 2}, LambdaContext("backfill"))["resumed"] == 1

@@ -11,16 +11,17 @@ import boto3
 import pytest
 
 from idcensus.aws import ClientFactory, botocore_config
-from idcensus.emulator import answer
 from idcensus.handlers import events as events_handler
-from idcensus.local import LambdaContext
+from idcensus.handlers import runtime
 from idcensus.settings import Settings
 from idcensus.store.export import decode_lines
 from idcensus.store.state import table_definition
-from idcensus.stream.demo import cloudtrail, console_login, eventbridge, role_session, sqs_event, user_identity
 from idcensus.stream.effects import last_activity
 from idcensus.stream.normalize import MAX_EVENT_BYTES
 from idcensus.stream.service import ActivityService
+from idcensus_emulator.demo_activity import cloudtrail, console_login, eventbridge, role_session, sqs_event, user_identity
+from idcensus_emulator.gaps import answer
+from idcensus_emulator.local import LambdaContext
 
 ACCOUNT = "123456789012"
 KEY = "AKIAIOSFODNN7EXAMPLE"
@@ -178,7 +179,7 @@ def bad_inputs() -> dict[str, bytes | str]:
 
 
 def test_mixed_batch_through_the_handler_loses_nothing(env, monkeypatch):
-    monkeypatch.setattr(events_handler, "_service", make_service(env, refresh_queue=False))
+    monkeypatch.setattr(runtime, "_service", make_service(env, refresh_queue=False))
     good = [body(alice(when=T0 + timedelta(seconds=n))) for n in range(4)]
     bad = bad_inputs()
     # SQS bodies are text; invalid UTF-8 can only arrive through the replay/backfill paths, tested below.
@@ -231,7 +232,7 @@ def throttle_update_of(event_id: str):
 
 def test_transient_error_is_a_batch_item_failure_and_the_retry_counts_once(env, monkeypatch):
     flaky, fine = alice(when=T0), alice(when=T0 + timedelta(seconds=1))
-    monkeypatch.setattr(events_handler, "_service",
+    monkeypatch.setattr(runtime, "_service",
                         make_service(env, throttle_update_of(flaky["eventID"]), refresh_queue=False, attempts=1))
     event = sqs_event([body(flaky), body(fine)])
     response = events_handler.handler(event, LambdaContext("events"))
@@ -239,7 +240,7 @@ def test_transient_error_is_a_batch_item_failure_and_the_retry_counts_once(env, 
     marker = boto3.resource("dynamodb").Table("state").get_item(Key={"pk": f"EVENT#{flaky['eventID']}", "sk": "EVENT"})
     assert marker["Item"]["state"] == "pending"  # claimed, not done: the retry must redo it
     # SQS redelivers the failed message; the fault is gone.
-    monkeypatch.setattr(events_handler, "_service", make_service(env, refresh_queue=False))
+    monkeypatch.setattr(runtime, "_service", make_service(env, refresh_queue=False))
     retry = events_handler.handler(sqs_event([body(flaky), body(fine)]), LambdaContext("events"))
     assert retry == {"batchItemFailures": []}
     assert last_activity(boto3.resource("dynamodb").Table("state"), ACCOUNT, KEY) == "2026-11-20T10:00:01Z"
@@ -253,7 +254,7 @@ def test_sample_event_for_the_handler(env, monkeypatch):
     from pathlib import Path
 
     sample = json.loads((Path(__file__).parents[2] / "events" / "sqs-activity-batch.json").read_text())
-    monkeypatch.setattr(events_handler, "_service", make_service(env, refresh_queue=True, debounce=0))
+    monkeypatch.setattr(runtime, "_service", make_service(env, refresh_queue=True, debounce=0))
     assert events_handler.handler(sample, LambdaContext("events")) == {"batchItemFailures": []}
     (manifest,) = objects(f"{PREFIX}activity/manifests/")
     counts = json.loads(boto3.client("s3").get_object(Bucket="exports", Key=manifest)["Body"].read())["counts"]

@@ -12,13 +12,14 @@ from tests.faults import query_error
 from idcensus.census import collect_one
 from idcensus.collect.account import AccountInfo
 from idcensus.handlers import refresh as refresh_handler
-from idcensus.local import LambdaContext
+from idcensus.handlers import runtime
 from idcensus.settings import Settings
 from idcensus.store.export import Exporter, decode_lines
 from idcensus.store.state import table_definition
-from idcensus.stream.demo import cloudtrail, eventbridge, sqs_event, user_identity
 from idcensus.stream.refresh import request_body
 from idcensus.stream.service import ActivityService
+from idcensus_emulator.demo_activity import cloudtrail, eventbridge, sqs_event, user_identity
+from idcensus_emulator.local import LambdaContext
 
 READ_ROLE = "IdcensusReadOnly"
 USER_ARN = f"arn:aws:iam::{ACCOUNT}:user/carol"
@@ -120,7 +121,7 @@ def test_identity_center_user_of_an_unseen_store_is_logged_and_skipped(census, c
 
 
 def test_refresh_handler_reports_failures_per_message(census, monkeypatch):
-    monkeypatch.setattr(refresh_handler, "_service", census)
+    monkeypatch.setattr(runtime, "_service", census)
     boto3.client("iam").attach_user_policy(UserName="bob", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
     good = request_body(ACCOUNT, "iam.user", "bob", "e-1", "2026-11-25T00:00:00Z")
     broken = "{not json"

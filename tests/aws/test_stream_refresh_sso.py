@@ -13,13 +13,13 @@ from idcensus.census import collect_one
 from idcensus.collect import identity_center as ic
 from idcensus.collect.account import AccountInfo, CollectOptions, Outcomes
 from idcensus.collect.registry import CAPABILITIES
-from idcensus.emulator import GapAnswers
-from idcensus.seed_sso import SsoGapAnswers, json_answer, seed_identity_center
 from idcensus.settings import Settings
 from idcensus.store.export import Exporter, decode_lines
 from idcensus.store.state import table_definition
-from idcensus.stream.demo import cloudtrail, eventbridge, role_session
 from idcensus.stream.service import ActivityService
+from idcensus_emulator.demo_activity import cloudtrail, eventbridge, role_session
+from idcensus_emulator.gaps import GapAnswers, SsoGapAnswers, json_answer
+from idcensus_emulator.seed_sso import seed_identity_center
 
 OTHER = "210987654321"
 READ_ROLE = "IdcensusReadOnly"

@@ -10,11 +10,12 @@ from tests.aws.conftest import ACCOUNT, factory
 from tests.templates.cfn import MEMBER, TEMPLATE, load, resources_of_type
 
 from idcensus.handlers import events as events_handler
-from idcensus.local import LambdaContext, sqs_event
+from idcensus.handlers import runtime
 from idcensus.settings import Settings
 from idcensus.store.state import table_definition
-from idcensus.stream.demo import cloudtrail, console_login, eventbridge, role_session, user_identity
 from idcensus.stream.service import ActivityService
+from idcensus_emulator.demo_activity import cloudtrail, console_login, eventbridge, role_session, user_identity
+from idcensus_emulator.local import LambdaContext, sqs_event
 
 
 def patterns(path, bus_filter) -> list[dict]:
@@ -74,7 +75,7 @@ def test_identity_events_reach_the_normalizer_and_others_do_not(routed, monkeypa
 
     boto3.client("dynamodb").create_table(**table_definition("state"))
     boto3.client("s3").create_bucket(Bucket="exports")
-    monkeypatch.setattr(events_handler, "_service",
+    monkeypatch.setattr(runtime, "_service",
                         ActivityService(Settings(table_name="state", bucket_name="exports"), factory()))
     response = events_handler.handler(sqs_event(messages, queue_arn), LambdaContext("events"))
     assert response == {"batchItemFailures": []}

@@ -5,16 +5,30 @@ import sys
 import boto3
 import pytest
 
-from idcensus.emulator import moto_server
-from idcensus.seed import EXTERNAL_ID, READ_ROLE, seed_organization
+from idcensus_emulator.cli import STATE_VARIABLE
+from idcensus_emulator.gaps import Recorded
+from idcensus_emulator.seed import EXTERNAL_ID, READ_ROLE, seed_organization
+from idcensus_emulator.server import moto_server
 
 
 @pytest.fixture(scope="session")
-def org():
-    """A moto server on loopback with a seeded organization of four accounts."""
+def org(tmp_path_factory):
+    """A moto server on loopback with a seeded organization of four accounts. What the emulator
+    answers beyond moto is saved where child `idcensus` processes read it (emulator_cli)."""
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    recorded = Recorded()
+    os.environ[STATE_VARIABLE] = str(recorded.save(tmp_path_factory.mktemp("emulator") / "recorded.json"))
     with moto_server():
-        yield seed_organization()
+        seeded = seed_organization()
+        seeded.gaps = recorded.hooks()
+        yield seeded
+
+
+def emulator_cli(*args, env=None, timeout=300):
+    """`idcensus ARGS` in a child process, configured only by the standard AWS variables; the
+    emulator's recorded answers (IDCENSUS_EMULATOR_STATE) stand in for the calls moto lacks."""
+    return subprocess.run([sys.executable, "-m", "idcensus_emulator.cli", *args], capture_output=True, text=True,
+                          env=env if env is not None else dict(os.environ), timeout=timeout)
 
 
 class Cli:
@@ -27,9 +41,7 @@ class Cli:
 
     def run(self, *extra, args=None):
         """`idcensus collect` in a child process, configured only by the standard AWS variables."""
-        env = {**os.environ, "IDCENSUS_EMULATOR": "1"}
-        return subprocess.run([sys.executable, "-m", "idcensus.cli", *(args or self.args(*extra))],
-                              capture_output=True, text=True, env=env, timeout=300)
+        return emulator_cli(*(args or self.args(*extra)))
 
 
 @pytest.fixture

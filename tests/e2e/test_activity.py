@@ -3,17 +3,15 @@ a targeted refresh of one changed user (its own calls only, no GAAD), dedupe, qu
 
 import gzip
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+from tests.e2e.conftest import emulator_cli
 
-from idcensus.seed import EXTERNAL_ID, READ_ROLE, member_session
 from idcensus.store.export import decode_lines
-from idcensus.stream.demo import cloudtrail, console_login, eventbridge, user_identity
+from idcensus_emulator.demo_activity import cloudtrail, console_login, eventbridge, user_identity
+from idcensus_emulator.seed import EXTERNAL_ID, READ_ROLE, member_session
 
 pytestmark = pytest.mark.e2e
 
@@ -23,9 +21,7 @@ USER_READS = {"iam.GetUser", "iam.ListGroupsForUser", "iam.ListAttachedUserPolic
 
 
 def idcensus(*args):
-    env = {**os.environ, "IDCENSUS_EMULATOR": "1"}
-    return subprocess.run([sys.executable, "-m", "idcensus.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=300)
+    return emulator_cli(*args)
 
 
 def storage(cli):
@@ -122,11 +118,11 @@ def test_backfill_reads_the_trail_and_resumes(org, cli, tmp_path, s3):
 def test_demo_snippet_shows_last_use_and_a_refresh(org, cli):
     from rich.console import Console
 
-    from idcensus.stream.demo import DEMO_POLICY, demo_activity
+    from idcensus_emulator.demo_activity import DEMO_POLICY, demo_activity
 
     assert cli.run().returncode == 0
     console = Console(record=True, width=200)
-    demo_activity(console, org, cli.table, cli.bucket, "idcensus/v1/")
+    demo_activity(console, org, cli.table, cli.bucket, "idcensus/v1/", org.gaps)
     text = console.export_text()
     assert "normalized=4" in text and "duplicates=1" in text and "quarantined=1" in text
     line = next(x for x in text.splitlines() if x.startswith("targeted refresh of carol"))

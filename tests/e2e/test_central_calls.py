@@ -7,11 +7,11 @@ import boto3
 import pytest
 
 from idcensus.aws import ClientFactory
-from idcensus.local import configure
 from idcensus.permissions import CENTRAL_ACTIONS, NOT_CALLED
 from idcensus.pipeline import Pipeline
-from idcensus.seed import EXTERNAL_ID, READ_ROLE, member_session
 from idcensus.settings import Settings
+from idcensus_emulator.local import configure
+from idcensus_emulator.seed import EXTERNAL_ID, READ_ROLE, member_session
 
 # API operation -> the IAM action that authorizes it, where the names differ.
 ACTION_OF = {"sqs.SendMessageBatch": "sqs:SendMessage",
@@ -47,11 +47,10 @@ def member_calls(monkeypatch):
 
 @pytest.fixture
 def pipelines(org, monkeypatch):
-    monkeypatch.setenv("IDCENSUS_EMULATOR", "1")
     configure("calls-table", "calls-bucket", READ_ROLE, EXTERNAL_ID)
 
     def make():
-        return Pipeline(Settings.from_env(), ClientFactory.from_environment())
+        return Pipeline(Settings.from_env(), ClientFactory.from_environment(hooks=org.gaps))
 
     return make
 
@@ -107,17 +106,16 @@ def test_activity_functions_call_exactly_what_they_are_granted(org, monkeypatch)
     import gzip
     from datetime import UTC, datetime
 
-    from idcensus.stream.demo import cloudtrail, console_login, eventbridge, user_identity
     from idcensus.stream.service import ActivityService
+    from idcensus_emulator.demo_activity import cloudtrail, console_login, eventbridge, user_identity
 
-    monkeypatch.setenv("IDCENSUS_EMULATOR", "1")
     configure("activity-calls", "activity-calls-bucket", READ_ROLE, EXTERNAL_ID)
     sqs = boto3.client("sqs")
     refresh_url = sqs.create_queue(QueueName="activity-calls-refresh")["QueueUrl"]
     monkeypatch.setenv("REFRESH_QUEUE_URL", refresh_url)
     monkeypatch.setenv("REFRESH_DEBOUNCE_SECONDS", "0")
     prod = org.accounts["prod"]
-    services = {name: ActivityService(Settings.from_env(), ClientFactory.from_environment())
+    services = {name: ActivityService(Settings.from_env(), ClientFactory.from_environment(hooks=org.gaps))
                 for name in ("events", "refresh", "backfill")}
 
     attach = cloudtrail(prod, user_identity(prod, "alice"), "AttachUserPolicy",
@@ -154,18 +152,19 @@ def test_activity_functions_call_exactly_what_they_are_granted(org, monkeypatch)
 def test_check_function_calls_exactly_what_it_is_granted(org, monkeypatch, member_calls):
     """The post-deployment check: through its handler (result recorded per account), then counted."""
     from idcensus.check import load_check, run_deployed_check
+    from idcensus.handlers import runtime
     from idcensus.handlers.check import handler
-    from idcensus.local import LambdaContext
+    from idcensus_emulator.local import LambdaContext
 
-    monkeypatch.setenv("IDCENSUS_EMULATOR", "1")
     configure("check-calls", "check-calls-bucket", READ_ROLE, EXTERNAL_ID)
+    runtime.use(ClientFactory.from_environment(hooks=org.gaps))
     result = handler({}, LambdaContext("check"))
     assert result["accounts"] == len(org.accounts) and result["tier1_failed"] == []
     table = boto3.resource("dynamodb").Table("check-calls")
     recorded = load_check(table, org.accounts["prod"])
     assert recorded.reachable and recorded.capabilities["iam.authorization_details"] == "ok"
 
-    factory = ClientFactory.from_environment()
+    factory = ClientFactory.from_environment(hooks=org.gaps)
     run_deployed_check(Settings.from_env(), factory)
     called = actions(factory.counter)
     assert called == set(CENTRAL_ACTIONS["check"]) - set(NOT_CALLED.get("check", {}))

@@ -3,16 +3,15 @@ while it runs: the central identity is an IAM user allowed exactly the check fun
 
 import json
 import os
-import subprocess
-import sys
 
 import boto3
 import pytest
 from moto.core import set_initial_no_auth_action_count
+from tests.e2e.conftest import emulator_cli
 
 from idcensus.collect.registry import TIERS, tier_policy
 from idcensus.permissions import CENTRAL_ACTIONS
-from idcensus.seed import READ_ROLE, member_session
+from idcensus_emulator.seed import READ_ROLE, member_session
 
 ROLE = "IdcensusCheckE2e"
 BARE_ROLE = "IdcensusCheckE2eBare"  # in dev only, trusted but with no policy at all
@@ -54,13 +53,12 @@ def central(org):
 
 
 def check(central, *args):
-    env = {**os.environ, **central, "IDCENSUS_EMULATOR": "1", "COLUMNS": "250"}
+    env = {**os.environ, **central, "COLUMNS": "250"}
     env.pop("AWS_SESSION_TOKEN", None)  # a long-term user key carries no session token
 
     @set_initial_no_auth_action_count(0)  # the server runs in this process: enforced while the child runs
     def run():
-        return subprocess.run([sys.executable, "-m", "idcensus.cli", "check", *args], capture_output=True,
-                              text=True, env=env, timeout=300)
+        return emulator_cli("check", *args, env=env)
 
     return run()
 

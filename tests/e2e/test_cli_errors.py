@@ -5,22 +5,19 @@ import gzip
 import json
 import os
 import re
-import subprocess
-import sys
 from datetime import UTC, datetime
 
 import pytest
+from tests.e2e.conftest import emulator_cli
 
-from idcensus.seed import EXTERNAL_ID, READ_ROLE
-from idcensus.stream.demo import cloudtrail, eventbridge, user_identity
+from idcensus_emulator.demo_activity import cloudtrail, eventbridge, user_identity
+from idcensus_emulator.seed import EXTERNAL_ID, READ_ROLE
 
 pytestmark = pytest.mark.e2e
 
 
 def idcensus(*args, **env):
-    env = {**os.environ, "IDCENSUS_EMULATOR": "1", **env}
-    return subprocess.run([sys.executable, "-m", "idcensus.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=300)
+    return emulator_cli(*args, env={**os.environ, **env})
 
 
 def storage(cli, *, create=True):
@@ -149,7 +146,7 @@ def test_throttling_that_outlasts_the_retries(cli, tmp_path, org, monkeypatch, c
     """In process, so a before-send hook can throttle the second event's dedupe claim on every attempt."""
     from idcensus.aws import ClientFactory
     from idcensus.cli import main
-    from idcensus.emulator import answer
+    from idcensus_emulator.gaps import answer
 
     path = events_file(tmp_path, org.accounts["prod"])
     second = json.loads(path.read_text())[1]["detail"]["eventID"]

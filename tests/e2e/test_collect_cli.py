@@ -5,8 +5,8 @@ import boto3
 import jsonschema
 
 from idcensus.model.schema import all_schemas
-from idcensus.seed import READ_ROLE, member_session
 from idcensus.store.export import decode_lines
+from idcensus_emulator.seed import READ_ROLE, member_session
 
 TYPES = {"aws.account", "iam.root_user", "iam.user", "iam.group", "iam.role", "iam.policy"}
 
@@ -101,7 +101,7 @@ def _role_externals(s3, bucket, manifest_key):
 
 
 def test_an_account_subset_still_knows_the_whole_organization(cli, s3, org):
-    from idcensus.seed import OUTSIDE_ACCOUNT
+    from idcensus_emulator.seed import OUTSIDE_ACCOUNT
 
     prod = org.accounts["prod"]
     done = cli.run(args=[*cli.args()[:1], "--accounts", prod, *cli.args()[3:]])
@@ -119,10 +119,9 @@ def test_an_account_subset_without_organizations_access_falls_back_to_the_subset
     from argparse import Namespace
 
     from idcensus.cli import run_collect
-    from idcensus.emulator import answer
-    from idcensus.seed import EXTERNAL_ID
+    from idcensus_emulator.gaps import answer
+    from idcensus_emulator.seed import EXTERNAL_ID
 
-    monkeypatch.setenv("IDCENSUS_EMULATOR", "1")
     prod = org.accounts["prod"]
 
     def deny_roots(request, **_):
@@ -134,7 +133,7 @@ def test_an_account_subset_without_organizations_access_falls_back_to_the_subset
     args = Namespace(accounts=[prod], role_name=READ_ROLE, external_id=EXTERNAL_ID, table=cli.table,
                      bucket=cli.bucket, prefix="idcensus/v1/", region="us-east-1", create_storage=True,
                      account_workers=1, json=True, regions=None)
-    summary = run_collect(args, hooks=[("before-send.organizations", deny_roots)])
+    summary = run_collect(args, hooks=[*org.gaps, ("before-send.organizations", deny_roots)])
     assert [a.account_id for a in summary.accounts] == [prod]
     roles = _role_externals(s3, cli.bucket, summary.manifest_key)
     (sister,) = roles["org-auditor"]  # only prod counts as inside: the sister looks external

@@ -6,7 +6,7 @@ from urllib.parse import unquote
 from tests.faults import Throttler, operation_of, query_error
 
 from idcensus.cli import run_collect
-from idcensus.seed import EXTERNAL_ID, READ_ROLE
+from idcensus_emulator.seed import EXTERNAL_ID, READ_ROLE
 
 
 def args(name):
@@ -31,17 +31,15 @@ def comparable(summary, s3, bucket):
 
 
 def test_throttling_on_a_quarter_of_iam_calls_changes_nothing(org, s3, monkeypatch):
-    monkeypatch.setenv("IDCENSUS_EMULATOR", "1")
-    clean = run_collect(args("clean"))
+    clean = run_collect(args("clean"), hooks=org.gaps)
     throttler = Throttler(every=4)
-    throttled = run_collect(args("throttled"), hooks=[throttler.hook()])
+    throttled = run_collect(args("throttled"), hooks=[*org.gaps, throttler.hook()])
     assert throttler.throttled >= 0.2 * throttler.attempts and throttler.throttled > 10
     assert throttled.all_ok
     assert comparable(throttled, s3, "b-throttled") == comparable(clean, s3, "b-clean")
 
 
 def test_one_unreachable_account_fails_alone(org, s3, monkeypatch):
-    monkeypatch.setenv("IDCENSUS_EMULATOR", "1")
     broken = org.accounts["prod"]
 
     def deny_assume(request, **_):
@@ -50,7 +48,7 @@ def test_one_unreachable_account_fails_alone(org, s3, monkeypatch):
             return query_error(request, "AccessDenied", 403, "not authorized to perform: sts:AssumeRole")
         return None
 
-    summary = run_collect(args("broken"), hooks=[("before-send.sts", deny_assume)])
+    summary = run_collect(args("broken"), hooks=[*org.gaps, ("before-send.sts", deny_assume)])
     status = {a.account_id: a.status for a in summary.accounts}
     assert status.pop(broken) == "failed"
     assert set(status.values()) == {"ok"}

@@ -6,20 +6,20 @@ import boto3
 import pytest
 from tests.e2e.test_collect_cli import records_of
 
-from idcensus.local import configure, run_pipeline
+from idcensus.aws import ClientFactory
 from idcensus.pipeline import Pipeline
-from idcensus.seed import EXTERNAL_ID, READ_ROLE
+from idcensus_emulator.local import configure, run_pipeline
+from idcensus_emulator.seed import EXTERNAL_ID, READ_ROLE
 
 
 @pytest.fixture
 def env(org, request, monkeypatch):
-    monkeypatch.setenv("IDCENSUS_EMULATOR", "1")
     name = request.node.name.replace("_", "-")[:30].lower()
     return configure(f"p-{name}", f"p-{name}", READ_ROLE, EXTERNAL_ID)
 
 
 def test_scheduled_run_collects_every_account_and_notifies(env, org):
-    out = run_pipeline(env)
+    out = run_pipeline(env, ClientFactory.from_environment(hooks=org.gaps))
     assert out["planned"]["accounts"] == len(org.accounts)
     assert out["collected"] == {"ok": len(org.accounts), "failed": 0}
     (notice,) = out["vendor_notices"]
@@ -44,7 +44,7 @@ def test_crashing_account_is_dead_lettered_and_the_run_still_closes(env, org, mo
         return real(self, message)
 
     monkeypatch.setattr(Pipeline, "collect", crash)
-    out = run_pipeline(env)
+    out = run_pipeline(env, ClientFactory.from_environment(hooks=org.gaps))
     assert out["collected"]["failed"] == 3  # three deliveries, then the dead-letter queue
     assert out["dead_lettered"] == {"ok": 1, "failed": 0}
     (notice,) = out["vendor_notices"]

@@ -90,7 +90,7 @@ def _service(args, **extra):
     session = boto3.Session(region_name=args.region) if args.region else boto3.Session()
     if not session.region_name:
         raise ConfigError("no AWS region: pass --region or set AWS_REGION")
-    factory = ClientFactory.from_environment(session)
+    factory = ClientFactory.from_environment(session, getattr(args, "hooks", None))
     try:
         ensure_table(factory.client("dynamodb"), args.table, args.create_storage)
         ensure_bucket(factory.client("s3"), args.bucket, session.region_name, args.create_storage)

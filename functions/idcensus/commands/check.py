@@ -42,7 +42,7 @@ def check_command(args, hooks=None) -> int:
     session = boto3.Session(region_name=args.region) if args.region else boto3.Session()
     if not session.region_name:
         raise NoRegionError()
-    factory = ClientFactory.from_environment(session, hooks)
+    factory = ClientFactory.from_environment(session, hooks if hooks is not None else getattr(args, "hooks", None))
     factory.config = botocore_config(max_attempts=3)  # a connection test answers fast, even when AWS errs
     org = factory.client("organizations")
     try:

@@ -1,28 +1,18 @@
 """SQS: collect one account per message; report failures per message."""
 
-import json
-
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
+from idcensus.handlers import runtime
+from idcensus.handlers.inputs import AccountRecord
 from idcensus.observability import logger, metrics, tracer
-from idcensus.pipeline import Pipeline
-from idcensus.settings import Settings
 
-processor = BatchProcessor(event_type=EventType.SQS)
-_pipeline: Pipeline | None = None
+processor = BatchProcessor(event_type=EventType.SQS, model=AccountRecord)
 
 
-def pipeline() -> Pipeline:
-    global _pipeline  # reused across warm invocations
-    if _pipeline is None:
-        _pipeline = Pipeline(Settings.from_env())
-    return _pipeline
-
-
-def record_handler(record):
-    message = json.loads(record.body)
-    logger.append_keys(run_id=message["run_id"], account_id=message["account"]["account_id"])
-    status = pipeline().collect(message)
+def record_handler(record: AccountRecord):
+    message = record.body
+    logger.append_keys(run_id=message.run_id, account_id=message.account.account_id)
+    status = runtime.pipeline().collect(message.model_dump())
     metrics.add_metric(name="FailedAccounts" if status == "failed" else "CollectedAccounts", unit="Count", value=1)
     logger.info("account collected", extra={"status": status})
     return status

@@ -7,10 +7,12 @@ timeout with "complete": false; invoke again to resume from the checkpoints.
 
 import time
 
+from aws_lambda_powertools.utilities.parser import parse
+
+from idcensus.handlers import runtime
+from idcensus.handlers.inputs import BackfillRequest
 from idcensus.observability import logger, metrics, tracer
-from idcensus.settings import Settings
 from idcensus.stream.backfill import run_backfill
-from idcensus.stream.service import ActivityService
 
 MARGIN_MS = 60_000
 
@@ -19,14 +21,15 @@ MARGIN_MS = 60_000
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event, context):
-    settings = Settings.from_env()
-    bucket = event.get("trail_bucket") or settings.trail_bucket
+    request = parse(event=event or {}, model=BackfillRequest)
+    settings = runtime.settings()
+    bucket = request.trail_bucket or settings.trail_bucket
     if not bucket:
         raise ValueError("no trail bucket: pass trail_bucket in the event or set TRAIL_BUCKET")
-    service = ActivityService(settings)
+    service = runtime.activity()
     deadline = time.monotonic() + (context.get_remaining_time_in_millis() - MARGIN_MS) / 1000
-    result = run_backfill(service, service.factory.client("s3"), bucket, prefix=event.get("prefix") or settings.trail_prefix,
-                          days=int(event.get("days", 90)), accounts=event.get("accounts"), deadline=deadline)
+    result = run_backfill(service, service.factory.client("s3"), bucket, prefix=request.prefix or settings.trail_prefix,
+                          days=request.days, accounts=request.accounts, deadline=deadline)
     metrics.add_metric(name="BackfillFiles", unit="Count", value=result.done)
     logger.info("backfill", extra=result.summary())
     return result.summary()

@@ -1,16 +1,15 @@
 """After deployment (and on demand): check the read role in every ACTIVE account; record the result."""
 
-from idcensus.aws import ClientFactory
 from idcensus.check import run_deployed_check
+from idcensus.handlers import runtime
 from idcensus.observability import logger, metrics, tracer
-from idcensus.settings import Settings
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event, context):
-    result = run_deployed_check(Settings.from_env(), ClientFactory.from_environment())
+    result = run_deployed_check(runtime.settings(), runtime.factory())
     metrics.add_metric(name="CheckedAccounts", unit="Count", value=result["accounts"])
     metrics.add_metric(name="Tier1FailedAccounts", unit="Count", value=len(result["tier1_failed"]))
     if result["ok"]:

@@ -2,30 +2,23 @@
 
 Bad input is quarantined and counts as processed; only AWS errors are batch item failures
 (retried, then the queue's DLQ). The batch's activity is exported once, after every message.
+The body stays raw text on purpose: a malformed event is quarantined with its reason, not failed.
 """
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 
+from idcensus.handlers import runtime
 from idcensus.observability import logger, metrics, tracer
-from idcensus.settings import Settings
-from idcensus.stream.service import ActivityService
 
-processor = BatchProcessor(event_type=EventType.SQS)
-_service: ActivityService | None = None
-
-
-def service() -> ActivityService:
-    global _service  # reused across warm invocations
-    if _service is None:
-        _service = ActivityService(Settings.from_env())
-    return _service
+processor = BatchProcessor(event_type=EventType.SQS, model=SqsRecordModel)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event, context):
-    batch = service().batch(context.aws_request_id)
+    batch = runtime.activity().batch(context.aws_request_id)
     with processor(records=event["Records"], handler=lambda record: batch.add_raw(record.body)):
         processor.process()
     result = batch.finish()

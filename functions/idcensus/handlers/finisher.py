@@ -1,23 +1,22 @@
 """SQS: close finished runs; dead-lettered account messages are recorded as failed accounts."""
 
-import json
-
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-from idcensus.handlers.account import pipeline
+from idcensus.handlers import runtime
+from idcensus.handlers.inputs import FinishRecord
 from idcensus.observability import logger, metrics, tracer
 
-processor = BatchProcessor(event_type=EventType.SQS)
+processor = BatchProcessor(event_type=EventType.SQS, model=FinishRecord)
 
 
-def record_handler(record):
-    message = json.loads(record.body)
-    logger.append_keys(run_id=message["run_id"])
-    if "account" in message:  # from the account dead-letter queue
-        pipeline().dead_letter(message)
+def record_handler(record: FinishRecord):
+    message = record.body
+    logger.append_keys(run_id=message.run_id)
+    if message.account is not None:  # from the account dead-letter queue
+        runtime.pipeline().dead_letter(message.model_dump())
         metrics.add_metric(name="FailedAccounts", unit="Count", value=1)
         return "dead-lettered"
-    manifest = pipeline().close(message["run_id"])
+    manifest = runtime.pipeline().close(message.run_id)
     if manifest is not None:
         failed = sum(a["status"] == "failed" for a in manifest["accounts"])
         logger.info("run closed", extra={"accounts": len(manifest["accounts"]), "failed_accounts": failed})

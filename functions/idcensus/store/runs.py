@@ -9,15 +9,32 @@ for 1,000 accounts, and SQS redelivery is harmless because adding to a set is id
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from idcensus.census import AccountOutcome
 from idcensus.errors import error_code
 from idcensus.store.export import FileEntry
+
+
+@dataclass
+class AccountOutcome:
+    account_id: str
+    status: str
+    capabilities: dict[str, str]
+    error: str | None
+    records: int
+    changes: dict[str, int]
+    items_written: int
+    seconds: float
+    files: list[FileEntry] = field(default_factory=list)
+
+    def manifest_entry(self) -> dict[str, Any]:
+        return {"account_id": self.account_id, "status": self.status, "capabilities": self.capabilities,
+                "error": self.error}
+
 
 
 def run_pk(run_id: str) -> str:

@@ -1,0 +1,53 @@
+"""The handlers' inputs, parsed with Powertools' parser models: a malformed message fails with a
+validation error naming the field, never a KeyError deep in the pipeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel, SqsRecordModel
+from pydantic import BaseModel, Field, Json
+
+
+class AccountFields(BaseModel):
+    """What the planner says about an account (collect/contract.AccountInfo's fields)."""
+
+    account_id: str = Field(pattern=r"^\d{12}$")
+    name: str | None = None
+    email: str | None = None
+    status: str | None = None
+    organization_id: str | None = None
+    ou_path: str | None = None
+    joined_at: Any = None
+    management: bool = False
+
+
+class AccountMessage(BaseModel):
+    run_id: str = Field(min_length=1)
+    account: AccountFields
+
+
+class AccountRecord(SqsRecordModel):
+    body: Json[AccountMessage]  # type: ignore[assignment]
+
+
+class FinishMessage(BaseModel):
+    """A run to close (finish queue), or a dead-lettered account message (account DLQ)."""
+
+    run_id: str = Field(min_length=1)
+    account: AccountFields | None = None
+
+
+class FinishRecord(SqsRecordModel):
+    body: Json[FinishMessage]  # type: ignore[assignment]
+
+
+class ScheduleTick(EventBridgeModel):
+    """The schedule's event (EventBridge Scheduler or a rule); its id names the tick."""
+
+
+class BackfillRequest(BaseModel):
+    trail_bucket: str | None = None
+    prefix: str | None = None
+    days: int = Field(90, ge=1, le=3650)
+    accounts: list[str] | None = None
