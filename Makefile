@@ -25,7 +25,7 @@ test: $(VENV)/.installed tools
 	# Two runs: in-process moto (mock_aws) resets every backend when it starts, which would wipe the
 	# e2e tests' emulator (moto's server in the same worker process) if both shared a worker.
 	$(VENV)/bin/python -m pytest -n 2 tests/unit tests/aws tests/templates
-	$(VENV)/bin/python -m pytest -n 2 tests/e2e
+	$(VENV)/bin/python -m pytest -n 2 tests/e2e tests/artifact
 
 tools: $(CHECKOV_STAMP)
 
