@@ -109,13 +109,14 @@ KMS_ACTIONS: dict[str, tuple[str, ...]] = {
 _LOGS_AND_TRACES = ("logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords")
 _SQS_EVENT_SOURCE = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
 PLATFORM_ACTIONS: dict[str, tuple[str, ...]] = {
-    "planner": _LOGS_AND_TRACES,
+    # Lambda sends a scheduled invocation that failed every retry to AsyncFailureQueue (its on-failure destination).
+    "planner": _LOGS_AND_TRACES + ("sqs:SendMessage",),
     "account": _LOGS_AND_TRACES + _SQS_EVENT_SOURCE,
     "finisher": _LOGS_AND_TRACES + _SQS_EVENT_SOURCE,
     "events": _LOGS_AND_TRACES + _SQS_EVENT_SOURCE,
     "refresh": _LOGS_AND_TRACES + _SQS_EVENT_SOURCE,
     "backfill": _LOGS_AND_TRACES,  # invoked directly, no event source
-    "check": _LOGS_AND_TRACES,
+    "check": _LOGS_AND_TRACES + ("sqs:SendMessage",),
 }
 
 # What the vendor's role may do: read the exports and consume the run notifications.

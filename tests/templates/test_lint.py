@@ -120,9 +120,15 @@ def test_samconfig_parameters_fit_the_template(template, env):
     params = template["Parameters"]
     required = {k for k, v in params.items() if "Default" not in v}
     assert required <= overrides.keys()
+    placeholders = {name for name, value in overrides.items() if value.startswith("REPLACE")}
+    # The placeholders cannot be deployed unedited: the template rejects each with a message saying what goes there.
+    assert placeholders >= {"OrganizationId", "ExternalId", "VendorPrincipalArn", "VendorExternalId"}
+    for name in placeholders:
+        assert not re.fullmatch(params[name]["AllowedPattern"], overrides[name]), name
+        assert params[name]["ConstraintDescription"], name
     for name, value in overrides.items():
         spec = params[name]
-        if "AllowedPattern" in spec:
+        if "AllowedPattern" in spec and name not in placeholders:
             assert re.fullmatch(spec["AllowedPattern"], value), (name, value)
         if "AllowedValues" in spec:
             assert value in [str(v) for v in spec["AllowedValues"]], (name, value)
