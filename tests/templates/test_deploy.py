@@ -30,6 +30,8 @@ PARAMETERS = {
     "MemberOrganizationalUnitIds": "ou-exam-11111111",
     "VendorPrincipalArn": "arn:aws:iam::111111111111:root",
     "VendorExternalId": "vendor-external-id-0002",
+    # The management account's role comes from a nested member stack when true (test_nested_member_stack...).
+    "ManagementAccountRole": "false",
 }
 HANDLERS = {
     "PlannerFunction": "idcensus.handlers.planner.handler",
@@ -40,13 +42,22 @@ HANDLERS = {
     "BackfillFunction": "idcensus.handlers.backfill.handler",
     "CheckFunction": "idcensus.handlers.check.handler",
 }
+# The functions that assume the member read role (census, targeted refresh, connection check).
+ASSUMERS = {"AccountCollectorFunction", "RefreshFunction", "CheckFunction"}
 LOG_GROUPS = ["PlannerLogGroup", "AccountCollectorLogGroup", "FinisherLogGroup", "NormalizerLogGroup", "RefreshLogGroup",
               "BackfillLogGroup", "CheckLogGroup"]
+
+
+MEMBER_KEY = "stacksets/member.yaml"
 
 
 def moto_template(transformed):
     template = copy.deepcopy(transformed)
     template["Resources"] = {k: v for k, v in template["Resources"].items() if v["Type"] not in NOT_IN_MOTO}
+    nested = template["Resources"].get("ManagementAccountMemberStack")
+    if nested:  # what `sam deploy` does with the local TemplateURL: upload it, point at the object
+        assert nested["Properties"]["TemplateURL"] == MEMBER_KEY
+        nested["Properties"]["TemplateURL"] = f"https://{CODE_BUCKET}.s3.amazonaws.com/{MEMBER_KEY}"
     return template
 
 
@@ -57,6 +68,7 @@ def upload_code():
     with zipfile.ZipFile(blob, "w") as zf:
         zf.writestr("idcensus/__init__.py", "")
     s3.put_object(Bucket=CODE_BUCKET, Key=CODE_KEY, Body=blob.getvalue())
+    s3.put_object(Bucket=CODE_BUCKET, Key=MEMBER_KEY, Body=MEMBER.read_bytes())
 
 
 def deploy(transformed, **overrides) -> dict[str, str]:
@@ -174,8 +186,11 @@ class TestCentralStack:
             assert env["TABLE_NAME"] == outputs["StateTableName"]
             assert env["BUCKET_NAME"] == outputs["ExportBucketName"]
             assert env["EXPORT_PREFIX"] == outputs["ExportPrefix"]
-            assert env["ROLE_NAME"] == "IdcensusReadOnly"
-            assert env["EXTERNAL_ID"] == PARAMETERS["ExternalId"]
+            if logical in ASSUMERS:  # only they get the member role's name and ExternalId
+                assert env["ROLE_NAME"] == "IdcensusReadOnly"
+                assert env["EXTERNAL_ID"] == PARAMETERS["ExternalId"]
+            else:
+                assert "EXTERNAL_ID" not in env and "ROLE_NAME" not in env, logical
             assert env["RESOURCE_REGIONS"] == "us-east-1"
             assert env["POWERTOOLS_SERVICE_NAME"] == env["POWERTOOLS_METRICS_NAMESPACE"] == "idcensus"
         planner = lam.get_function_configuration(FunctionName=ids["PlannerFunction"])
@@ -610,3 +625,11 @@ def test_each_event_is_forwarded_once_and_reads_not_at_all(member):
         assert len(deliveries(member, envelope)) == (1 if wanted else 0), detail["eventName"]
     assert deliveries(member, EC2_EVENT) == []
     assert deliveries(member, {**EC2_EVENT, "detail": {**EC2_EVENT["detail"], "readOnly": True}}) == []
+
+
+def test_nested_member_stack_gives_the_management_account_its_role_with_billing(transformed):
+    """ManagementAccountRole=true (the default): no manual stack for the account StackSets skip."""
+    with mock_aws():
+        org_id = boto3.client("organizations").create_organization(FeatureSet="ALL")["Organization"]["Id"]
+        outputs = deploy(transformed, OrganizationId=org_id, ManagementAccountRole="true", EnableIdentityCenterTier="true")
+        assert_collector_role(boto3.client("iam"), outputs, org_id, ("identity", "identity_center", "billing"))
