@@ -14,6 +14,10 @@ CENTRAL_ACTIONS: dict[str, tuple[str, ...]] = {
         "organizations:ListOrganizationalUnitsForParent",
         "organizations:ListAccountsForParent",
         "dynamodb:PutItem",
+        # The sweep (every 15 minutes): the open-runs listing, each overdue run, stale listings dropped.
+        "dynamodb:Query",
+        "dynamodb:GetItem",
+        "dynamodb:DeleteItem",
         "s3:GetObject",
         # Not called: without it S3 answers 403, not NoSuchKey, for latest.json before the first run.
         "s3:ListBucket",
@@ -36,6 +40,7 @@ CENTRAL_ACTIONS: dict[str, tuple[str, ...]] = {
         "dynamodb:Query",
         "dynamodb:PutItem",
         "dynamodb:BatchWriteItem",
+        "dynamodb:DeleteItem",  # a closed run leaves the open-runs listing
         "s3:PutObject",
         "sqs:SendMessage",
     ),

@@ -158,6 +158,10 @@ def test_scheduled_run_through_planner_collector_and_finisher(deployed):
     assert account["status"] in {"ok", "partial"} and account["capabilities"]["iam.authorization_details"] == "ok"
 
 
+def test_sweep_runs_on_its_schedule_input(deployed):
+    assert deployed.run("PlannerFunction", sample("PlannerFunction.Sweep")) == {"overdue_runs": []}
+
+
 def test_dead_lettered_account_is_recorded_failed_and_closes_its_run(deployed):
     planned = deployed.run("PlannerFunction", sample("PlannerFunction.Schedule"))
     queue_event(deployed.refs["AccountQueue"])  # the collector "crashed": its message went to the DLQ

@@ -94,6 +94,11 @@ def test_each_function_calls_exactly_what_it_is_granted(pipelines, org):
         account.collect(message)
     assert finisher.close(run["run_id"]) is not None
 
+    # The planner's sweep: a listing left by a run that never opened (a crash between the two writes).
+    planner.runs.table.put_item(Item={"pk": "RUNS", "sk": "OPEN#ghost", "run_id": "ghost",
+                                      "started_at": "2020-01-01T00:00:00Z"})
+    assert planner.sweep() == {"overdue_runs": []}
+
     for name, pipeline in (("planner", planner), ("account", account), ("finisher", finisher)):
         granted = set(CENTRAL_ACTIONS[name])
         called = actions(pipeline.factory.counter)
@@ -151,7 +156,7 @@ def test_activity_functions_call_exactly_what_they_are_granted(org, monkeypatch)
 
 def test_check_function_calls_exactly_what_it_is_granted(org, monkeypatch, member_calls):
     """The post-deployment check: through its handler (result recorded per account), then counted."""
-    from idcensus.check import load_check, run_deployed_check
+    from idcensus.access_check import load_check, run_deployed_check
     from idcensus.handlers import runtime
     from idcensus.handlers.check import handler
     from idcensus_emulator.local import LambdaContext

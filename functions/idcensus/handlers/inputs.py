@@ -32,10 +32,12 @@ class AccountRecord(SqsRecordModel):
 
 
 class FinishMessage(BaseModel):
-    """A run to close (finish queue), or a dead-lettered account message (account DLQ)."""
+    """A run to close (finish queue), or an account given up on: dead-lettered (account DLQ) or
+    swept (finish queue, with the reason)."""
 
     run_id: str = Field(min_length=1)
     account: AccountFields | None = None
+    reason: str | None = None
 
 
 class FinishRecord(SqsRecordModel):
@@ -44,6 +46,12 @@ class FinishRecord(SqsRecordModel):
 
 class ScheduleTick(EventBridgeModel):
     """The schedule's event (EventBridge Scheduler or a rule); its id names the tick."""
+
+
+class SweepRequest(BaseModel):
+    """The sweep schedule's constant input."""
+
+    sweep: bool
 
 
 class BackfillRequest(BaseModel):

@@ -37,6 +37,9 @@ class AccountOutcome:
 
 
 
+OPEN_PK = "RUNS"  # one partition listing the runs not yet closed, for the sweeper
+
+
 def run_pk(run_id: str) -> str:
     return f"RUN#{run_id}"
 
@@ -47,15 +50,55 @@ class RunTable:
         self.client = self.table.meta.client
         self.table_name = table_name
 
-    def open(self, run_id: str, *, total: int, started_at: str, previous_run_id: str | None) -> None:
-        self.table.put_item(
-            Item={"pk": run_pk(run_id), "sk": "RUN", "total": total, "status": "open",
-                  "started_at": started_at, "previous_run_id": previous_run_id},
-            ConditionExpression="attribute_not_exists(pk)",
-        )
+    def claim_tick(self, tick_id: str, run_id: str, expires_at: int) -> str:
+        """The run of one schedule tick: `run_id` when this call claims the tick, else the run the
+        first (failed, retried) invocation of the same tick opened. A retried tick never opens a second run."""
+        key = {"pk": f"TICK#{tick_id}", "sk": "TICK"}
+        try:
+            self.table.put_item(Item={**key, "run_id": run_id, "expires_at": expires_at},
+                                ConditionExpression="attribute_not_exists(pk)")
+            return run_id
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+        return self.table.get_item(Key=key, ConsistentRead=True)["Item"]["run_id"]
+
+    def open(self, run_id: str, *, total: int, started_at: str, previous_run_id: str | None,
+             accounts: list[str] | None = None) -> bool:
+        """Record a run as open, listed under OPEN# for the sweeper first (a crash between the two
+        writes leaves only a listing the sweeper drops). False when it was already open (a retried tick)."""
+        self.table.put_item(Item={"pk": OPEN_PK, "sk": f"OPEN#{run_id}", "run_id": run_id, "started_at": started_at})
+        try:
+            self.table.put_item(
+                Item={"pk": run_pk(run_id), "sk": "RUN", "total": total, "status": "open",
+                      "started_at": started_at, "previous_run_id": previous_run_id, "accounts": accounts or []},
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def open_runs(self) -> list[dict[str, Any]]:
+        """Every run listed as not yet closed: {"run_id", "started_at"}."""
+        params: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(OPEN_PK) & Key("sk").begins_with("OPEN#")}
+        found = []
+        while True:
+            page = self.table.query(**params)
+            found += [{"run_id": i["run_id"], "started_at": i["started_at"]} for i in page["Items"]]
+            if "LastEvaluatedKey" not in page:
+                return found
+            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def unlist(self, run_id: str) -> None:
+        self.table.delete_item(Key={"pk": OPEN_PK, "sk": f"OPEN#{run_id}"})
+
+    def find(self, run_id: str) -> dict[str, Any] | None:
+        return self.table.get_item(Key={"pk": run_pk(run_id), "sk": "RUN"}, ConsistentRead=True).get("Item")
 
     def record(self, run_id: str, outcome: AccountOutcome) -> bool:
-        """Store an account's outcome and count it; True when this made the run complete.
+        """Store an account's outcome and count it; True when this call made the run complete.
 
         The counter is a string set of account IDs, so SQS redelivery adds nothing twice."""
         self.table.put_item(Item={
@@ -71,20 +114,28 @@ class RunTable:
             Key={"pk": run_pk(run_id), "sk": "RUN"}, UpdateExpression=update,
             ExpressionAttributeValues=values, ReturnValues="ALL_NEW",
         )["Attributes"]
+        # True again on a redelivery (or a retry after a lost response): a second finish message is
+        # harmless (claim_close lets one through), a missing one would leave the run open.
         return len(counter.get("done_accounts", ())) >= int(counter["total"])
 
     def counter(self, run_id: str) -> dict[str, Any]:
         return self.table.get_item(Key={"pk": run_pk(run_id), "sk": "RUN"}, ConsistentRead=True)["Item"]
 
-    def claim_close(self, run_id: str) -> bool:
-        """Only one finisher closes a run, however many finish messages arrive."""
+    def claim_close(self, run_id: str, now: str, stale_before: str | None = None) -> bool:
+        """Only one finisher closes a run, however many finish messages arrive. A claim older than
+        `stale_before` (its finisher died between claiming and closing) may be taken over."""
+        condition = "#s = :open"
+        values = {":closing": "closing", ":open": "open", ":now": now}
+        if stale_before:
+            condition += " OR (#s = :closing AND claimed_at < :stale)"
+            values[":stale"] = stale_before
         try:
             self.table.update_item(
                 Key={"pk": run_pk(run_id), "sk": "RUN"},
-                UpdateExpression="SET #s = :closing",
-                ConditionExpression="#s = :open",
+                UpdateExpression="SET #s = :closing, claimed_at = :now",
+                ConditionExpression=condition,
                 ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":closing": "closing", ":open": "open"},
+                ExpressionAttributeValues=values,
             )
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
@@ -99,6 +150,7 @@ class RunTable:
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues={":closed": "closed", ":m": manifest_key, ":f": finished_at},
         )
+        self.unlist(run_id)
 
     def outcomes(self, run_id: str) -> list[AccountOutcome]:
         outcomes = []
