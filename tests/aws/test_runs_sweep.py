@@ -7,11 +7,11 @@ import json
 
 import boto3
 import pytest
+from tests.aws.conftest import ACCOUNT, factory
 
 from idcensus.pipeline import Pipeline
 from idcensus.settings import Settings
 from idcensus.store.setup import ensure_bucket, ensure_table
-from tests.aws.conftest import ACCOUNT, factory
 
 OLD = "2020-01-01T00:00:00Z"
 
