@@ -29,7 +29,7 @@ from bench_collect import start_server  # noqa: E402
 
 from idcensus.aws import ClientFactory  # noqa: E402
 from idcensus.census import collect_one  # noqa: E402
-from idcensus.collect.account import AccountInfo  # noqa: E402
+from idcensus.collect.contract import AccountInfo  # noqa: E402
 from idcensus.handlers import events as events_handler  # noqa: E402
 from idcensus.handlers import refresh as refresh_handler  # noqa: E402
 from idcensus.observability import metrics  # noqa: E402

@@ -23,7 +23,8 @@ import boto3
 
 from idcensus.aws import ClientFactory
 from idcensus.census import run_census, to_records
-from idcensus.collect.account import AccountInfo, collect_account
+from idcensus.collect.account import collect_account
+from idcensus.collect.contract import AccountInfo
 from idcensus.store.export import Exporter
 from idcensus.store.setup import ensure_bucket, ensure_table
 from idcensus.store.state import StateTable

@@ -25,8 +25,8 @@ from moto import mock_aws  # noqa: E402
 from moto.core.botocore_stubber import BotocoreStubber  # noqa: E402
 
 from idcensus.aws import ClientFactory  # noqa: E402
-from idcensus.collect import identity_center  # noqa: E402
-from idcensus.collect.account import AccountInfo, CollectOptions, Outcomes  # noqa: E402
+from idcensus.collect.account import collect_items  # noqa: E402
+from idcensus.collect.contract import AccountInfo, CollectOptions, Outcomes  # noqa: E402
 from idcensus_emulator.seed_sso import seed_identity_center  # noqa: E402
 
 MANAGEMENT = "123456789012"  # moto's default account
@@ -62,8 +62,8 @@ def main() -> None:
         factory = ClientFactory(hooks=seeded["recorded"].hooks(), account_id=MANAGEMENT)
         out = Outcomes()
         t0 = time.perf_counter()
-        items = identity_center.collect(factory, AccountInfo(MANAGEMENT), out,
-                                        CollectOptions(org_accounts=tuple(accounts)))
+        items = collect_items(factory, AccountInfo(MANAGEMENT), out, CollectOptions(org_accounts=tuple(accounts)),
+                              tiers=("identity_center",))
         wall = time.perf_counter() - t0
     counts: dict[str, int] = {}
     for type_, _, _ in items:

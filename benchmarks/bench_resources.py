@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_collect import reset, start_server  # noqa: E402 - the shared moto-server helpers
 
 from idcensus.aws import ClientFactory  # noqa: E402
-from idcensus.collect import resources  # noqa: E402
-from idcensus.collect.account import AccountInfo, CollectOptions, Outcomes  # noqa: E402
+from idcensus.collect.account import collect_items  # noqa: E402
+from idcensus.collect.contract import AccountInfo, CollectOptions, Outcomes  # noqa: E402
 from idcensus_emulator.gaps import EksAccessEntries
 from idcensus_emulator.seed_resources import DEMO_AMI, OUTSIDER, access_entries  # noqa: E402
 
@@ -126,7 +126,8 @@ def main() -> None:
         factory = ClientFactory(hooks=EksAccessEntries(ENTRIES).hooks(), account_id=ACCOUNT)
         out = Outcomes()
         started = time.perf_counter()
-        items = resources.collect(factory, AccountInfo(ACCOUNT), out, CollectOptions(regions=tuple(regions)))
+        items = collect_items(factory, AccountInfo(ACCOUNT), out, CollectOptions(regions=tuple(regions)),
+                              tiers=("resources",))
         wall = time.perf_counter() - started
     finally:
         proc.terminate()

@@ -37,7 +37,7 @@ MARKETPLACE = [
 
 
 def run_demo(out: str) -> int:
-    from idcensus.cli import print_summary, run_collect
+    from idcensus.cli.collect import print_summary, run_collect
 
     console = Console(width=max(Console().width, 140))
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")  # AWS-managed policies exist
@@ -159,8 +159,12 @@ def delete_user(org, account_id: str, name: str) -> None:
 
 
 def download(s3, folder: Path) -> Path:
+    """The exports, and the quarantine beside them (the admin's, outside the vendor's prefix)."""
+    from idcensus.settings import QUARANTINE_PREFIX
+
     folder.mkdir(parents=True, exist_ok=True)
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=PREFIX):
+    for page in (page for prefix in (PREFIX, QUARANTINE_PREFIX)
+                 for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix)):
         for obj in page.get("Contents", []):
             target = folder / obj["Key"]
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -257,11 +261,11 @@ def run_check_demo(console: Console, org, recorded: Recorded) -> bool:
     table shows real AccessDenied answers for it, and the fix. Returns whether Tier 1 passed everywhere."""
     from moto.core import set_initial_no_auth_action_count
 
+    from idcensus.access_check import run_check
     from idcensus.aws import ClientFactory
-    from idcensus.check import run_check
+    from idcensus.cli.check_render import render
     from idcensus.collect.org import list_active_accounts
     from idcensus.collect.registry import TIERS, tier_policy
-    from idcensus.commands.check import render
     from idcensus.permissions import CENTRAL_ACTIONS
     from idcensus_emulator.server import lenient_signatures
 
@@ -302,7 +306,7 @@ def run_check_demo(console: Console, org, recorded: Recorded) -> bool:
         iam.delete_access_key(UserName=user, AccessKeyId=key["AccessKeyId"])
         iam.delete_user_policy(UserName=user, PolicyName="check")
         iam.delete_user(UserName=user)
-    render(report, console)
+    render(report, console, wide=True)  # four accounts: the capability x account matrix
     calls = factory.counter.calls
     console.print(f"API calls: {calls['sts.AssumeRole']} AssumeRole + "
                   f"{sum(n for k, n in calls.items() if not k.startswith(('sts.', 'organizations.')))} probes "

@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from idcensus.arns import partition, role_arn
 from idcensus.errors import AccountUnreachable, translate
 
 DEFAULT_REGION = "us-east-1"
@@ -74,6 +75,14 @@ class ClientFactory:
         (a test, the emulator) passes explicitly. Nothing here reads a switch to change answers."""
         session = session or boto3.Session()
         return cls(session=session, region=session.region_name or DEFAULT_REGION, hooks=list(hooks or []))
+
+    @property
+    def partition(self) -> str:
+        return partition(self.region)
+
+    def role_arn(self, account_id: str, role_name: str) -> str:
+        """A member account's role, in this factory's partition."""
+        return role_arn(self.partition, account_id, role_name)
 
     def client(self, service: str, region: str | None = None):
         return self._hooked(self.session.client(service, region_name=region or self.region, config=self.config))

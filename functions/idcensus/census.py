@@ -11,7 +11,8 @@ from typing import Any
 
 from idcensus.clock import new_id, now_iso
 from idcensus.collect import costs
-from idcensus.collect.account import AccountInfo, AccountResult, CollectOptions, Outcomes, collect_account
+from idcensus.collect.account import AccountResult, account_record, collect_account
+from idcensus.collect.contract import AccountInfo, CollectOptions, Outcomes, account_arn
 from idcensus.collect.documents import timestamp
 from idcensus.collect.registry import BY_NAME
 from idcensus.model.records import Account, make_record
@@ -32,15 +33,9 @@ def to_records(result: AccountResult, run_id: str, collected_at: str) -> list[di
     def rec(type_, id_, data):
         return make_record(type_, id_, account_id, data, run_id=run_id, collected_at=collected_at)
 
-    records = [rec("aws.account", f"arn:aws:organizations:::account/{account_id}", result.account)]
-    if result.root is not None:
-        records.append(rec("iam.root_user", result.root.arn, result.root))
-    records += [rec("iam.user", u.arn, u) for u in result.users]
-    records += [rec("iam.group", g.arn, g) for g in result.groups]
-    records += [rec("iam.role", r.arn, r) for r in result.roles]
-    records += [rec("iam.policy", p.arn, p) for p in result.policies]
-    records += [rec(type_, id_, data) for type_, id_, data in result.extra]
-    return records
+    # The account first, then every collector's records in registry order (IAM: root, users, groups, ...).
+    return [rec("aws.account", account_arn(account_id, result.partition), result.account),
+            *(rec(type_, id_, data) for type_, id_, data in result.items)]
 
 
 def with_stream_activity(records: list[dict[str, Any]], seen: dict[str, str]) -> list[dict[str, Any]]:
@@ -103,17 +98,17 @@ def gather(factory, info: AccountInfo, *, role_name: str, external_id: str | Non
            max_workers: int = 8, options: CollectOptions | None = None) -> AccountResult:
     """Assume the account's read role and collect it. Never raises for the account's own faults."""
     try:
-        member = factory.assume(f"arn:aws:iam::{info.account_id}:role/{role_name}", external_id, f"idcensus-{run_id}")
+        member = factory.assume(factory.role_arn(info.account_id, role_name), external_id, f"idcensus-{run_id}")
         return collect_account(member, info, max_workers=max_workers, options=options)
     except Exception as exc:  # noqa: BLE001 - one broken account never stops the others
         log.warning("account %s failed: %s", info.account_id, exc)
-        return AccountResult(account=failed_account(info, f"{type(exc).__name__}: {exc}"))
+        return AccountResult(account=failed_account(info, f"{type(exc).__name__}: {exc}"), partition=factory.partition)
 
 
 def store(result: AccountResult, *, run_id: str, collected_at: str, state: StateTable, exporter: Exporter,
           started: datetime | None = None) -> AccountOutcome:
     """Diff one account's records into DynamoDB and write its export parts."""
-    from idcensus.check import attach_check
+    from idcensus.access_check import attach_check
 
     account_id = result.account.account_id
     existing = state.current(account_id)  # one Query: records, stream activity, the latest check
@@ -152,11 +147,7 @@ def collect_one(
 
 
 def failed_account(info: AccountInfo, error: str) -> Account:
-    return Account(
-        account_id=info.account_id, name=info.name, email=info.email, status=info.status,
-        organization_id=info.organization_id, ou_path=info.ou_path, joined_at=timestamp(info.joined_at),
-        collection=Outcomes().collection(error=error),
-    )
+    return account_record(info, Outcomes().collection(error=error))
 
 
 def with_org_accounts(options: CollectOptions | None, account_ids: list[str]) -> CollectOptions:

@@ -74,8 +74,8 @@ class Pipeline:
         the sweeper gave up on): recorded as failed."""
         info = AccountInfo(**message["account"])
         error = message.get("reason") or DEAD_LETTERED
-        return self._finish_account(message["run_id"], AccountResult(account=failed_account(info, error)),
-                                    datetime.now(UTC))
+        result = AccountResult(account=failed_account(info, error), partition=self.factory.partition)
+        return self._finish_account(message["run_id"], result, datetime.now(UTC))
 
     def _finish_account(self, run_id: str, result: AccountResult, started: datetime) -> str:
         outcome = store(result, run_id=run_id, collected_at=now_iso(), state=self.state,

@@ -11,6 +11,8 @@ from pydantic import BaseModel, Field, model_validator
 
 DEFAULT_PREFIX = "idcensus/v1/"  # where exports go under the bucket (store/export.py, the CLI, the template)
 DEFAULT_REGIONS = ("us-east-1",)
+# Quarantined raw input: outside the export prefix, so the vendor's role cannot read it (stream/quarantine.py).
+QUARANTINE_PREFIX = "idcensus-quarantine/"
 
 
 class Settings(BaseModel):
@@ -36,6 +38,7 @@ class Settings(BaseModel):
     activity_window_seconds: int = Field(0, ge=0, le=780, multiple_of=60)
     trail_bucket: str | None = None
     trail_prefix: str = "AWSLogs"
+    quarantine_prefix: str = QUARANTINE_PREFIX
 
     @model_validator(mode="after")
     def _window_needs_the_refresh_queue(self) -> Settings:

@@ -177,7 +177,7 @@ def test_activity_batch_is_normalized_and_the_malformed_one_quarantined(deployed
     send_sample(deployed.refs["ActivityQueue"], "NormalizerFunction.Activity")
     assert deployed.run_queue("NormalizerFunction", "Activity") == {"batchItemFailures": []}
     keys = [o["Key"] for o in boto3.client("s3").list_objects_v2(
-        Bucket=deployed.refs["ExportBucket"], Prefix=f"{deployed.refs['ExportPrefix']}quarantine/").get("Contents", [])]
+        Bucket=deployed.refs["ExportBucket"], Prefix="idcensus-quarantine/").get("Contents", [])]
     assert len(keys) == 1
 
 

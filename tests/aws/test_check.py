@@ -7,7 +7,7 @@ import boto3
 import pytest
 from moto.core import set_initial_no_auth_action_count
 
-from idcensus import check
+from idcensus import access_check as check
 from idcensus.aws import ClientFactory
 from idcensus.collect.org import list_active_accounts
 from idcensus.collect.registry import CAPABILITIES, TIERS, tier_policy

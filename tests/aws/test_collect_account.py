@@ -2,7 +2,8 @@ import boto3
 from tests.aws.conftest import ACCOUNT, factory
 from tests.faults import deny, gone
 
-from idcensus.collect.account import AccountInfo, collect_account
+from idcensus.collect.account import collect_account
+from idcensus.collect.contract import AccountInfo
 from idcensus.collect.registry import CAPABILITIES
 
 

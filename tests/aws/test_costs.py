@@ -10,7 +10,8 @@ from botocore.awsrequest import AWSResponse
 from tests.aws.conftest import ACCOUNT, factory
 
 from idcensus.collect import costs
-from idcensus.collect.account import AccountInfo, CollectOptions, Outcomes
+from idcensus.collect.account import collect_items
+from idcensus.collect.contract import AccountInfo, CollectOptions, Outcomes
 from idcensus.store.state import table_definition
 from idcensus_emulator.gaps import _Raw
 
@@ -42,7 +43,7 @@ def test_marketplace_charges_over_pages(aws):
     )
     f = factory()
     out = Outcomes()
-    items = costs.collect(f, PAYER, out, CollectOptions())
+    items = collect_items(f, PAYER, out, CollectOptions(), tiers=("billing",))
     assert out.capabilities == {"billing.marketplace": "ok"}
     assert f.counter.calls["cost-explorer.GetCostAndUsage"] == 2  # the second page was asked for and read
     by_id = {id_: data for type_, id_, data in items if type_ == "billing.marketplace_charge"}
@@ -63,7 +64,7 @@ def test_query_is_marketplace_only_monthly_and_windowed(aws):
         sent.append(json.loads(params["body"]))
 
     f = factory(("before-call.cost-explorer.GetCostAndUsage", capture))
-    costs.collect(f, PAYER, Outcomes(), CollectOptions(marketplace_days=90))
+    collect_items(f, PAYER, Outcomes(), CollectOptions(marketplace_days=90), tiers=("billing",))
     (body,) = sent
     assert body["Filter"] == {"Dimensions": {"Key": "BILLING_ENTITY", "Values": ["AWS Marketplace"]}}
     assert body["Granularity"] == "MONTHLY" and body["Metrics"] == ["UnblendedCost"]
@@ -92,7 +93,7 @@ def test_incremental_start_comes_from_stored_charges(aws):
 def test_member_accounts_are_not_queried(aws):
     f = factory()
     out = Outcomes()
-    assert costs.collect(f, AccountInfo(account_id="210987654321"), out, CollectOptions()) == []
+    assert collect_items(f, AccountInfo(account_id="210987654321"), out, CollectOptions(), tiers=("billing",)) == []
     assert out.capabilities == {} and f.counter.total("cost-explorer.") == 0
 
 
@@ -109,7 +110,7 @@ def answer_not_enabled(request, **_):
 def test_not_enabled_is_said_plainly_and_collection_goes_on(aws):
     f = factory(("before-send.cost-explorer.GetCostAndUsage", answer_not_enabled))
     out = Outcomes()
-    assert costs.collect(f, PAYER, out, CollectOptions()) == []
+    assert collect_items(f, PAYER, out, CollectOptions(), tiers=("billing",)) == []
     assert out.capabilities == {"billing.marketplace": "not_enabled"}
     assert "Cost Explorer -> Enable" in out.errors["billing.marketplace"]
     assert "about a day" in out.errors["billing.marketplace"]
@@ -127,7 +128,8 @@ def test_a_missing_permission_stays_denied(aws):
                            _Raw(json.dumps(body).encode()))
 
     out = Outcomes()
-    costs.collect(factory(("before-send.cost-explorer.GetCostAndUsage", denied)), PAYER, out, CollectOptions())
+    f = factory(("before-send.cost-explorer.GetCostAndUsage", denied))
+    collect_items(f, PAYER, out, CollectOptions(), tiers=("billing",))
     assert out.capabilities == {"billing.marketplace": "denied"}
 
 
@@ -146,5 +148,5 @@ def test_rerun_queries_from_the_previous_month_and_updates_by_key(aws):
     assert costs.with_incremental_start(CollectOptions(), member, table).marketplace_since is None
     sent = []
     f = factory(("before-call.cost-explorer.GetCostAndUsage", lambda params, **_: sent.append(params["body"])))
-    costs.collect(f, PAYER, Outcomes(), later)
+    collect_items(f, PAYER, Outcomes(), later, tiers=("billing",))
     assert json.loads(sent[0])["TimePeriod"]["Start"] == later.marketplace_since

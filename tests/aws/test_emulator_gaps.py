@@ -12,8 +12,8 @@ from moto.iam.access_control import IAMRequest
 from tests.aws.conftest import ACCOUNT
 
 from idcensus.aws import ClientFactory
-from idcensus.collect import identity_center as ic
-from idcensus.collect.account import AccountInfo, CollectOptions, Outcomes
+from idcensus.collect.account import collect_items
+from idcensus.collect.contract import AccountInfo, CollectOptions, Outcomes
 from idcensus_emulator.gaps import GapAnswers, SsoGapAnswers
 from idcensus_emulator.seed_sso import EXTRAS, seed_identity_center
 from idcensus_emulator.server import lenient_signatures
@@ -84,7 +84,8 @@ def test_seeded_sets_answer_their_recorded_boundary_and_tags(aws):
 
     factory = ClientFactory(hooks=recorded.hooks(), account_id=ACCOUNT)
     out = Outcomes()
-    items = ic.collect(factory, AccountInfo(ACCOUNT), out, CollectOptions(org_accounts=(ACCOUNT,)))
+    items = collect_items(factory, AccountInfo(ACCOUNT), out, CollectOptions(org_accounts=(ACCOUNT,)),
+                          tiers=("identity_center",))
     got = {d.name: d for t, _, d in items if t == "sso.permission_set"}
 
     assert out.capabilities["sso.permission_sets"] == "ok"
@@ -99,5 +100,6 @@ def test_seeded_sets_answer_their_recorded_boundary_and_tags(aws):
     # Explicit answers still replace the recorded ones.
     factory = ClientFactory(hooks=[*GapAnswers().hooks(), *SsoGapAnswers(boundaries={}, tags={}).hooks()],
                             account_id=ACCOUNT)
-    items = ic.collect(factory, AccountInfo(ACCOUNT), Outcomes(), CollectOptions(org_accounts=(ACCOUNT,)))
+    items = collect_items(factory, AccountInfo(ACCOUNT), Outcomes(), CollectOptions(org_accounts=(ACCOUNT,)),
+                          tiers=("identity_center",))
     assert all(d.permissions_boundary is None and d.tags == {} for t, _, d in items if t == "sso.permission_set")

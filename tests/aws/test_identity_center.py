@@ -10,7 +10,8 @@ from tests.aws.conftest import ACCOUNT
 
 from idcensus.aws import ClientFactory
 from idcensus.collect import identity_center as ic
-from idcensus.collect.account import AccountInfo, CollectOptions, Outcomes
+from idcensus.collect.account import collect_items
+from idcensus.collect.contract import AccountInfo, CollectOptions, Outcomes
 from idcensus.collect.registry import BY_NAME
 from idcensus.model.records import make_record
 from idcensus.model.sso import SsoInstance
@@ -23,7 +24,7 @@ SSO_CAPS = ("sso.instances", "sso.identity_store", "sso.permission_sets", "sso.a
 
 def run(factory, account=ACCOUNT, org=(ACCOUNT, OTHER)):
     out = Outcomes()
-    items = ic.collect(factory, AccountInfo(account), out, CollectOptions(org_accounts=org))
+    items = collect_items(factory, AccountInfo(account), out, CollectOptions(org_accounts=org), tiers=("identity_center",))
     by_type = {}
     for type_, id_, data in items:
         by_type.setdefault(type_, {})[id_] = data
@@ -189,7 +190,8 @@ def test_directory_follows_every_page(data_dir):
         stub.add_response("list_groups", pages["groups"], sid)
         stub.add_response("list_group_memberships", pages["memberships"][0], {**sid, "GroupId": gid})
         stub.add_response("list_group_memberships", pages["memberships"][1], {**sid, "GroupId": gid, "NextToken": "m-2"})
-        records = ic.read_directory(store, inst, Outcomes())
+        found = ic.get_directory(store, inst.identity_store_id, Outcomes())
+        records = ic.transform_directory(inst, found.users, found.groups, found.members)
         stub.assert_no_pending_responses()
     users = {r.user_name: r for r in records if hasattr(r, "user_name")}
     assert users["jdoe@example.com"].status == "ENABLED" and users["rroe@example.com"].status == "DISABLED"
@@ -267,7 +269,8 @@ def test_demo_view_shows_users_and_linked_assignments(seeded_sso):
     from idcensus_emulator.demo_sso import show_identity_center
 
     out = Outcomes()
-    items = ic.collect(make_factory(), AccountInfo(ACCOUNT), out, CollectOptions(org_accounts=(ACCOUNT, OTHER)))
+    items = collect_items(make_factory(), AccountInfo(ACCOUNT), out, CollectOptions(org_accounts=(ACCOUNT, OTHER)),
+                          tiers=("identity_center",))
     records = [make_record(t, i, ACCOUNT, d, run_id="r", collected_at="2026-01-01T00:00:00Z") for t, i, d in items]
     # The other account's roles, as that account's own run exports them.
     records += [{"type": "iam.role", "account_id": OTHER, "deleted": False,

@@ -7,20 +7,20 @@ import pytest
 from tests.aws.conftest import ACCOUNT
 
 from idcensus.aws import ClientFactory
-from idcensus.collect import resources
-from idcensus.collect.account import AccountInfo, CollectOptions, Outcomes
-from idcensus.collect.registry import BY_NAME
+from idcensus.collect.account import collect_items
+from idcensus.collect.contract import AccountInfo, CollectOptions, Outcomes
+from idcensus.collect.registry import BY_NAME, COLLECTED
 from idcensus_emulator.gaps import EksAccessEntries
 from idcensus_emulator.seed_resources import OUTSIDER, seed_resources
 
 REGIONS = ("us-east-1", "eu-west-1")
-CAPABILITIES = sorted(c.name for c in resources.COLLECTORS)
+CAPABILITIES = sorted(c.name for c in COLLECTED if c.tier == "resources")
 
 
 def collect(factory, regions=REGIONS, org_accounts=()):
     out = Outcomes()
-    items = resources.collect(factory, AccountInfo(ACCOUNT, organization_id="o-abc123"), out,
-                              CollectOptions(regions=regions, org_accounts=org_accounts))
+    items = collect_items(factory, AccountInfo(ACCOUNT, organization_id="o-abc123"), out,
+                          CollectOptions(regions=regions, org_accounts=org_accounts), tiers=("resources",))
     return out, {(t, i): d for t, i, d in items}
 
 

@@ -12,8 +12,9 @@ from moto.core.authorization import ActionAuthenticatorMixin
 from tests.aws.conftest import ACCOUNT
 
 from idcensus.aws import ClientFactory
-from idcensus.collect import resources
-from idcensus.collect.account import AccountInfo, CollectOptions, Outcomes
+from idcensus.collect.account import collect_items
+from idcensus.collect.contract import AccountInfo, CollectOptions, Outcomes
+from idcensus.collect.registry import COLLECTED
 from idcensus_emulator.gaps import EksAccessEntries
 from idcensus_emulator.seed_resources import seed_resources
 from idcensus_emulator.server import lenient_signatures
@@ -48,11 +49,11 @@ def reader(aws, monkeypatch):
 def test_withheld_permission_skips_only_its_capability(reader):
     factory = ClientFactory(session=reader, hooks=EksAccessEntries().hooks(), account_id=ACCOUNT)
     out = Outcomes()
-    items = resources.collect(factory, AccountInfo(ACCOUNT), out, CollectOptions(regions=REGIONS))
+    items = collect_items(factory, AccountInfo(ACCOUNT), out, CollectOptions(regions=REGIONS), tiers=("resources",))
 
     denied = {"resources.s3.buckets", "resources.ec2.instances", "resources.rds.instances"}
     assert {n for n, v in out.capabilities.items() if v == "denied"} == denied
-    assert {n for n, v in out.capabilities.items() if v == "ok"} == {c.name for c in resources.COLLECTORS} - denied
+    assert {n for n, v in out.capabilities.items() if v == "ok"} == {c.name for c in COLLECTED if c.tier == "resources"} - denied
     assert "AccessDenied" in out.errors["resources.s3.buckets"]
     assert "iam:ListInstanceProfiles" in out.errors["resources.ec2.instances"]
     # A regional denial names the regions it happened in.

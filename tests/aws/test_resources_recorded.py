@@ -9,11 +9,11 @@ from datetime import datetime
 import boto3
 from botocore.stub import Stubber
 
+from idcensus.collect.contract import AccountInfo, CollectOptions, Context, collect
 from idcensus.collect.resources import eks, kms
-from idcensus.collect.resources.base import Context
-from idcensus.collect.resources.policies import Org
 
-ORG = Org(account_id="111111111111", accounts=frozenset({"111111111111"}), organization_id="o-abc123")
+INFO = AccountInfo("111111111111", organization_id="o-abc123")
+OPTIONS = CollectOptions(regions=("us-east-1",), org_accounts=("111111111111",))
 
 
 class OneClient:
@@ -45,7 +45,7 @@ def test_aws_managed_keys_are_listed_without_reading_their_policy(data_dir):
         stub.add_response("list_keys", recorded["list_keys"], {})
         stub.add_response("list_aliases", recorded["list_aliases"], {})
         stub.add_response("get_key_policy", recorded["get_key_policy"], {"KeyId": customer, "PolicyName": "default"})
-        items = kms.collect(Context(OneClient(client), ORG, ("us-east-1",)), "us-east-1")
+        items = collect(kms, Context(None, INFO, OPTIONS, clients=OneClient(client)), "us-east-1")
         stub.assert_no_pending_responses()
     keys = {d.key_id: d for _, _, d in items}
     assert keys[managed].aws_managed and keys[managed].policy is None and keys[managed].name == "aws/s3"
@@ -64,13 +64,13 @@ def test_eks_entries_paginated_and_config_map_clusters_not_asked(data_dir):
         first, second = recorded["list_access_entries"]
         stub.add_response("list_access_entries", first, {"clusterName": "modern"})
         stub.add_response("list_access_entries", second, {"clusterName": "modern", "nextToken": "page-2"})
-        ctx = Context(OneClient(client), ORG, ("us-east-1",), workers=1)  # serial: the Stubber is a queue
+        ctx = Context(None, INFO, OPTIONS, clients=OneClient(client), workers=1)  # serial: the Stubber is a queue
         for principal, entry in recorded["describe_access_entry"].items():
             stub.add_response("describe_access_entry", dates(entry), {"clusterName": "modern", "principalArn": principal})
             stub.add_response("list_associated_access_policies",
                               dates(recorded["list_associated_access_policies"][principal]),
                               {"clusterName": "modern", "principalArn": principal})
-        items = eks.collect(ctx, "us-east-1")
+        items = collect(eks, ctx, "us-east-1")
         stub.assert_no_pending_responses()
     clusters = {d.name: d for _, _, d in items}
     assert clusters["legacy"].authentication_mode == "CONFIG_MAP" and clusters["legacy"].access_entries == []

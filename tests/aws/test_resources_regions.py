@@ -9,8 +9,9 @@ import boto3
 from tests.aws.conftest import ACCOUNT
 
 from idcensus.aws import ClientFactory
-from idcensus.collect import resources
-from idcensus.collect.account import AccountInfo, CollectOptions, Outcomes
+from idcensus.collect.account import collect_items
+from idcensus.collect.contract import AccountInfo, CollectOptions, Outcomes
+from idcensus.collect.registry import COLLECTED
 from idcensus_emulator.gaps import EksAccessEntries, answer
 from idcensus_emulator.seed_resources import seed_resources
 
@@ -34,7 +35,7 @@ def refuse(event: str, region: str, code: str = "AccessDeniedException", status:
 def run(*hooks):
     factory = ClientFactory(hooks=[*EksAccessEntries().hooks(), *hooks], account_id=ACCOUNT)
     out = Outcomes()
-    items = resources.collect(factory, AccountInfo(ACCOUNT), out, CollectOptions(regions=REGIONS))
+    items = collect_items(factory, AccountInfo(ACCOUNT), out, CollectOptions(regions=REGIONS), tiers=("resources",))
     return factory, out, items
 
 
@@ -53,6 +54,6 @@ def test_denied_in_one_region_is_denied_for_the_account(aws):
     assert kms_regions == ["ap-southeast-2", "us-east-1"]
     assert sorted(d.region for t, _, d in items if t == "resource.lambda.function") == ["eu-west-1", "us-east-1"]
     others = {n: v for n, v in out.capabilities.items() if not n.startswith(("resources.kms", "resources.lambda"))}
-    assert set(others.values()) == {"ok"} and len(others) == len(resources.COLLECTORS) - 2
+    assert set(others.values()) == {"ok"} and len(others) == len([c for c in COLLECTED if c.tier == "resources"]) - 2
     assert factory.counter.calls["ec2.DescribeInstances"] == len(REGIONS)
     assert factory.counter.calls["s3.ListBuckets"] == 1

@@ -132,7 +132,7 @@ def test_a_bad_log_file_is_quarantined_and_the_backfill_goes_on(trail):
     result = run_backfill(service(), s3, "org-trail", days=3, today=TODAY)
     assert result.complete and result.done == result.files == 8  # 6 good + 2 bad, all checkpointed
     assert result.counts["bad_log_files"] == 2 and result.counts["normalized"] == 9
-    found = s3.list_objects_v2(Bucket="exports", Prefix="idcensus/v1/quarantine/")["Contents"]
+    found = s3.list_objects_v2(Bucket="exports", Prefix="idcensus-quarantine/")["Contents"]
     bodies = [json.loads(s3.get_object(Bucket="exports", Key=o["Key"])["Body"].read()) for o in found]
     assert sorted(json.loads(b["raw"])["key"] for b in bodies) == sorted(broken)
     assert {b["reason"] for b in bodies} == {"bad_log_file"} and all(b["source"] == "backfill" for b in bodies)

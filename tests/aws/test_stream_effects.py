@@ -186,7 +186,7 @@ def test_mixed_batch_through_the_handler_loses_nothing(env, monkeypatch):
     raw = good + [good[2]] + [v for k, v in bad.items() if k != "not_utf8"]
     response = events_handler.handler(sqs_event(raw), LambdaContext("events"))
     assert response == {"batchItemFailures": []}
-    quarantined = objects(f"{PREFIX}quarantine/")
+    quarantined = objects("idcensus-quarantine/")
     assert len(quarantined) == len(bad) - 1
     manifest_key = objects(f"{PREFIX}activity/manifests/")[0]
     counts = json.loads(boto3.client("s3").get_object(Bucket="exports", Key=manifest_key)["Body"].read())["counts"]
@@ -201,8 +201,8 @@ def test_quarantine_keeps_the_raw_bytes_and_the_reason(env):
     assert result.counts["quarantined"] == len(bad) and result.counts["normalized"] == 0
     s3 = boto3.client("s3")
     stored = {}
-    for key in objects(f"{PREFIX}quarantine/"):
-        assert key.startswith(f"{PREFIX}quarantine/date={datetime.now(UTC):%Y-%m-%d}/")
+    for key in objects("idcensus-quarantine/"):
+        assert key.startswith(f"idcensus-quarantine/date={datetime.now(UTC):%Y-%m-%d}/")
         stored[key.rsplit("/", 1)[1][:-5]] = json.loads(s3.get_object(Bucket="exports", Key=key)["Body"].read())
     for name, raw in bad.items():
         blob = raw if isinstance(raw, bytes) else raw.encode()

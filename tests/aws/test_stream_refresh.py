@@ -10,7 +10,7 @@ from tests.aws.conftest import ACCOUNT, factory
 from tests.faults import query_error
 
 from idcensus.census import collect_one
-from idcensus.collect.account import AccountInfo
+from idcensus.collect.contract import AccountInfo
 from idcensus.handlers import refresh as refresh_handler
 from idcensus.handlers import runtime
 from idcensus.settings import Settings

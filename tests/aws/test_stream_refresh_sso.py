@@ -10,8 +10,8 @@ from tests.aws.conftest import ACCOUNT
 
 from idcensus.aws import ClientFactory
 from idcensus.census import collect_one
-from idcensus.collect import identity_center as ic
-from idcensus.collect.account import AccountInfo, CollectOptions, Outcomes
+from idcensus.collect.account import collect_items
+from idcensus.collect.contract import AccountInfo, CollectOptions, Outcomes
 from idcensus.collect.registry import CAPABILITIES
 from idcensus.settings import Settings
 from idcensus.store.export import Exporter, decode_lines
@@ -80,7 +80,8 @@ def unassigned(seeded, account: str, count: int = 1) -> tuple[str, str, list[str
 
 def census_view(type_: str, id_: str):
     """The record a full census would make now (the refresh must make the same)."""
-    items = ic.collect(make_factory(), AccountInfo(ACCOUNT), Outcomes(), CollectOptions(org_accounts=ORG))
+    items = collect_items(make_factory(), AccountInfo(ACCOUNT), Outcomes(), CollectOptions(org_accounts=ORG),
+                          tiers=("identity_center",))
     return next(d.model_dump(mode="json") for t, i, d in items if (t, i) == (type_, id_))
 
 

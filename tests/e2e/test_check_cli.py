@@ -3,11 +3,17 @@ while it runs: the central identity is an IAM user allowed exactly the check fun
 
 import json
 import os
+import pty
+import re
+import subprocess
+import sys
+import threading
 
 import boto3
 import pytest
 from moto.core import set_initial_no_auth_action_count
 from tests.e2e.conftest import emulator_cli
+from tests.tables import table_rows
 
 from idcensus.collect.registry import TIERS, tier_policy
 from idcensus.permissions import CENTRAL_ACTIONS
@@ -66,11 +72,64 @@ def check(central, *args):
 def test_withheld_tier_shows_denied_with_the_fix(central, org):
     done = check(central, "--accounts", "all", "--role-name", ROLE, "--external-id", "e2e-external-id")
     assert done.returncode == 0, done.stdout + done.stderr  # Tier 1 works everywhere
+    assert done.stderr == ""  # no progress bar when stderr is not a terminal
     out = done.stdout
-    assert "denied (sso:ListInstances)" in out
+    rows = table_rows(out)  # one row per account
+    assert set(rows) == set(org.accounts.values())
+    dev = rows[org.accounts["dev"]]
+    assert dev[2] == "partial" and re.search(r"\[\d+\] all 4 identity_center capabilities denied", dev[3])
+    assert not any("identity_center" in row[3] for account, row in rows.items() if account != org.accounts["dev"])
+    assert out.count("EnableIdentityCenterTier=true") == 1
+    fix = " ".join(out[out.index("EnableIdentityCenterTier=true"):].split())
+    assert "for sso.instances (sso:ListInstances)" in fix and f"in 1 account: {org.accounts['dev']}" in fix
+    assert "Tier 1 works everywhere" in out
+
+
+def test_wide_shows_the_capability_by_account_matrix(central, org):
+    done = check(central, "--accounts", "all", "--role-name", ROLE, "--external-id", "e2e-external-id", "--wide")
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert table_rows(out, key=1)["sso.instances"].count("denied (sso:ListInstances)") == 1  # dev's column only
     assert f"{org.accounts['dev']} sso.instances" in out
     assert "EnableIdentityCenterTier=true" in out
     assert "Tier 1 works everywhere" in out
+
+
+def test_progress_on_a_terminal(central, org):
+    """On a terminal, a progress bar over the accounts goes to stderr; the report still goes to stdout."""
+    env = {**os.environ, **central, "COLUMNS": "250", "TERM": "xterm"}
+    env.pop("AWS_SESSION_TOKEN", None)
+    leader, follower = pty.openpty()
+    seen = bytearray()
+
+    def drain():
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the child is gone and the terminal closed
+                return
+            if not chunk:
+                return
+            seen.extend(chunk)
+
+    @set_initial_no_auth_action_count(0)
+    def run():
+        with subprocess.Popen([sys.executable, "-m", "idcensus_emulator.cli", "check", "--accounts", "all",
+                               "--role-name", ROLE], stdout=subprocess.PIPE, stderr=follower, env=env) as child:
+            os.close(follower)
+            reader = threading.Thread(target=drain)
+            reader.start()
+            out = child.communicate(timeout=300)[0].decode()
+            reader.join(timeout=30)
+            return child.returncode, out
+
+    try:
+        code, out = run()
+    finally:
+        os.close(leader)
+    assert code == 0, out
+    assert b"checking accounts" in seen and f"/{len(org.accounts)}".encode() in seen
+    assert set(table_rows(out)) == set(org.accounts.values())
 
 
 def test_json_names_every_outcome(central, org):
@@ -93,7 +152,9 @@ def test_role_without_tier1_exits_1(central, org):
     dev = org.accounts["dev"]
     done = check(central, "--accounts", dev, "--role-name", BARE_ROLE)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "denied (iam:GetAccountAuthorizationDetails)" in done.stdout
+    status, broken = table_rows(done.stdout)[dev][2:]
+    assert status == "Tier 1 fails"
+    assert broken.startswith("[1] iam.authorization_details denied (iam:GetAccountAuthorizationDetails)")
     assert f"Tier 1 (required) fails in: {dev}" in done.stdout
 
 

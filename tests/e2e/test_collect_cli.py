@@ -118,7 +118,7 @@ def test_an_account_subset_still_knows_the_whole_organization(cli, s3, org):
 def test_an_account_subset_without_organizations_access_falls_back_to_the_subset(cli, s3, org, monkeypatch):
     from argparse import Namespace
 
-    from idcensus.cli import run_collect
+    from idcensus.cli.collect import run_collect
     from idcensus_emulator.gaps import answer
     from idcensus_emulator.seed import EXTERNAL_ID
 

@@ -23,4 +23,4 @@ def test_demo_runs_the_whole_job_and_exports(tmp_path):
     types = {f["type"] for f in manifest["files"]}
     assert {"iam.user", "sso.account_assignment", "resource.lambda.function", "billing.marketplace_charge"} <= types
     assert any((out / "idcensus/v1/activity").rglob("*.jsonl.gz")), "no activity export"
-    assert any((out / "idcensus/v1/quarantine").rglob("*.json")), "the broken event was not quarantined"
+    assert any((out / "idcensus-quarantine").rglob("*.json")), "the broken event was not quarantined"

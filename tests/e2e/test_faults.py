@@ -5,7 +5,7 @@ from urllib.parse import unquote
 
 from tests.faults import Throttler, operation_of, query_error
 
-from idcensus.cli import run_collect
+from idcensus.cli.collect import run_collect
 from idcensus_emulator.seed import EXTERNAL_ID, READ_ROLE
 
 

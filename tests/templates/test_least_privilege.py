@@ -145,7 +145,7 @@ def test_function_role_scopes_its_resources(template, function):
             unscoped = set(actions) - UNSCOPABLE
             assert unscoped == set(), f"{role}: {sorted(unscoped)} on '*'"
         if any(a.startswith("kms:") for a in actions) and statement.get("Sid") != "DecryptTrailLogs":
-            assert statement["Condition"]["StringEquals"]["kms:ViaService"] == {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}
+            assert statement["Condition"]["StringEquals"]["kms:ViaService"] == {"Fn::Sub": "s3.${AWS::Region}.${AWS::URLSuffix}"}
         trail = statement["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::${TrailBucketName}"}
         if "s3:ListBucket" in actions and function != "PlannerFunction" and not trail:  # see SeeMissingExports
             assert statement["Condition"]["StringLike"]["s3:prefix"] == {"Fn::Sub": "${ExportPrefix}*"}
@@ -167,7 +167,7 @@ def test_backfill_reads_the_trail_bucket_only_when_named(template):
     assert set(by_action) == {"s3:GetObject", "s3:ListBucket", "kms:Decrypt"}
     # The trail's own key: any key, but only through S3 and only for this bucket's objects.
     assert by_action["kms:Decrypt"]["Condition"] == {"StringLike": {
-        "kms:ViaService": "s3.*.amazonaws.com",
+        "kms:ViaService": {"Fn::Sub": "s3.*.${AWS::URLSuffix}"},
         "kms:EncryptionContext:aws:s3:arn": [{"Fn::Sub": "arn:${AWS::Partition}:s3:::${TrailBucketName}"},
                                              {"Fn::Sub": "arn:${AWS::Partition}:s3:::${TrailBucketName}/*"}],
     }}
@@ -204,7 +204,7 @@ def test_vendor_role_only_reads(template):
     assert by_action["s3:ListBucket"]["Condition"] == {"StringLike": {"s3:prefix": {"Fn::Sub": "${ExportPrefix}*"}}}
     assert by_action["kms:Decrypt"]["Resource"] == {"Fn::GetAtt": ["ExportKey", "Arn"]}
     assert by_action["kms:Decrypt"]["Condition"]["StringEquals"]["kms:ViaService"] == {
-        "Fn::Sub": "s3.${AWS::Region}.amazonaws.com"
+        "Fn::Sub": "s3.${AWS::Region}.${AWS::URLSuffix}"
     }
     assert by_action["sqs:ReceiveMessage"]["Resource"] == {"Fn::GetAtt": ["VendorQueue", "Arn"]}
 
@@ -227,7 +227,7 @@ def test_key_policy_lets_roles_use_the_key_only_through_s3(template):
     vendor = by_sid["VendorDecryptsThroughS3"]
     assert vendor["Principal"] == {"AWS": {"Fn::GetAtt": ["VendorReadRole", "Arn"]}} and vendor["Action"] == "kms:Decrypt"
     for statement in (functions, vendor):
-        assert statement["Condition"]["StringEquals"]["kms:ViaService"] == {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}
+        assert statement["Condition"]["StringEquals"]["kms:ViaService"] == {"Fn::Sub": "s3.${AWS::Region}.${AWS::URLSuffix}"}
     assert set(by_sid) == {"AccountAdministers", "FunctionsUseThroughS3", "VendorDecryptsThroughS3"}
 
 

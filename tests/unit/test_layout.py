@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "functions" / "idcensus"
 # Layers that run in Lambda: none of them may import the emulator, the demo or the CLI.
 PRODUCTION = ("handlers", "collect", "store", "stream", "model", "pipeline", "census", "aws", "settings",
-              "errors", "clock", "check", "permissions", "observability", "docs")
-FORBIDDEN = ("idcensus_emulator", "idcensus.cli", "idcensus.commands", "moto")
+              "errors", "clock", "access_check", "permissions", "observability", "docgen")
+FORBIDDEN = ("idcensus_emulator", "idcensus.cli", "moto")
 
 
 def module_name(path: Path) -> str:

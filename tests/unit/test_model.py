@@ -4,7 +4,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from idcensus.collect.account import Outcomes
+from idcensus.collect.contract import Outcomes
 from idcensus.model.records import Group, content_hash, make_record
 from idcensus.model.schema import all_schemas
 

@@ -5,10 +5,9 @@ import pytest
 from botocore.stub import Stubber
 
 from idcensus.aws import ClientFactory
+from idcensus.collect.contract import AccountInfo, CollectOptions, Context, collect, partition
 from idcensus.collect.resources import dynamodb
-from idcensus.collect.resources.base import Clients, Context, partition
 from idcensus.collect.resources.ec2 import transform_instances
-from idcensus.collect.resources.policies import Org
 
 ACCOUNT = "111122223333"
 CASES = [("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov"), ("eu-west-1", "aws")]
@@ -34,14 +33,14 @@ def test_ec2_instance_arn_has_the_partition(region, expected):
 @pytest.mark.parametrize(("region", "expected"), CASES[:2])
 def test_dynamodb_table_arn_has_the_partition(region, expected):
     session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
-    ctx = Context(clients=Clients(ClientFactory(session=session, region=region)), org=Org(account_id=ACCOUNT),
-                  regions=(region,))
-    ddb = ctx.clients.get("dynamodb", region)
+    ctx = Context(factory=ClientFactory(session=session, region=region), info=AccountInfo(ACCOUNT),
+                  options=CollectOptions(regions=(region,)))
+    ddb = ctx.client("dynamodb", region)
     arn = f"arn:{expected}:dynamodb:{region}:{ACCOUNT}:table/orders"
     with Stubber(ddb) as stub:
         stub.add_response("list_tables", {"TableNames": ["orders"]})
         stub.add_client_error("get_resource_policy", "PolicyNotFoundException", http_status_code=404,
                               expected_params={"ResourceArn": arn})
-        ((kind, item_id, data),) = dynamodb.collect(ctx, region)
+        ((kind, item_id, data),) = collect(dynamodb, ctx, region)
         stub.assert_no_pending_responses()
     assert (kind, item_id, data.arn, data.policy) == ("resource.dynamodb.table", arn, arn, None)

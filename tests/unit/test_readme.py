@@ -3,7 +3,7 @@ import re
 from pathlib import Path
 
 from idcensus.collect.registry import TIERS, tier_policy
-from idcensus.docs import block_names, render
+from idcensus.docgen import block_names, render
 
 README = Path(__file__).parents[2] / "README.md"
 

@@ -1,273 +1,164 @@
-"""Collect one account: run each capability, record its outcome, assemble the records."""
+"""Collect one account: run every registered collector through one loop, record each capability's
+outcome, assemble the records.
+
+The registry (collect/registry.py) says which collector module runs each capability; a module is
+imported only when one of its capabilities runs. Every collector is called the same way (see
+collect/contract.py): once per account, or once per enabled region for a regional capability,
+(collector, region) pairs `TASK_WORKERS` at a time. A collector that owns several capabilities
+records their outcomes itself; any capability left unrecorded gets its collector's outcome, the
+worst over its regions (denied before failed) with the regions named. What the other regions
+returned is still kept: the outcome not being `ok` already stops absences from counting as deletions.
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
+import importlib
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
 
-from idcensus.collect import credentials as cred
-from idcensus.collect import iam as iamc
-from idcensus.collect.documents import latest, timestamp
-from idcensus.collect.resources import org_scope
-from idcensus.errors import IdcensusError, PrincipalGone, translate
-from idcensus.model.records import Account, Collection, Item, Mfa, Password, ServiceCredential, User
+from idcensus.arns import partition
+from idcensus.collect.contract import (
+    PRINCIPAL_WORKERS,
+    AccountInfo,
+    CollectOptions,
+    Context,
+    Outcomes,
+    collect,
+)
+from idcensus.collect.documents import timestamp
+from idcensus.collect.registry import COLLECTED, Capability
+from idcensus.errors import CapabilityDenied, CollectionFailed, IdcensusError, translate
+from idcensus.model.records import Account, Collection, Item
 
-log = logging.getLogger("idcensus")
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class AccountInfo:
-    """What the organization says about an account (only account_id when it could not say)."""
-
-    account_id: str
-    name: str | None = None
-    email: str | None = None
-    status: str | None = None
-    organization_id: str | None = None
-    ou_path: str | None = None
-    joined_at: Any = None
-    management: bool = False  # the organization's management (payer) account: billing data lives here
-
-
-@dataclass(frozen=True)
-class CollectOptions:
-    """What the customer enabled beyond Tier 1: regions for Tier 3 resources, and so on."""
-
-    regions: tuple[str, ...] = ("us-east-1",)
-    marketplace_days: int = 90
-    # Incremental Marketplace sync: query from this date (YYYY-MM-DD) instead of the full window;
-    # costs.incremental_start() derives it from the charges already in the state table.
-    marketplace_since: str | None = None
-    # Every account of the organization: Identity Center assignments are listed per account
-    # (empty: only the account being collected). Filled by the census from the account list.
-    org_accounts: tuple[str, ...] = ()
-    identity_center_region: str | None = None  # the instance's home region; None: the factory's
-
-
-@dataclass
-class Outcomes:
-    capabilities: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    skipped: list[str] = field(default_factory=list)
-
-    def run(self, name: str, fn: Callable[[], T]) -> T | None:
-        """Run one capability; denied or failed is recorded, never mistaken for 'no data'."""
-        try:
-            value = fn()
-        except Exception as exc:  # noqa: BLE001 - every failure becomes an outcome
-            self.fail(name, exc if isinstance(exc, IdcensusError) else translate(exc, name))
-            return None
-        self.capabilities[name] = "ok"
-        return value
-
-    def fail(self, name: str, err: IdcensusError) -> None:
-        self.capabilities[name] = err.outcome  # denied, failed, or the error's own (Cost Explorer: not_enabled)
-        self.errors[name] = str(err)
-        log.warning("capability %s %s: %s", name, self.capabilities[name], err)
-
-    def collection(self, error: str | None = None) -> Collection:
-        values = set(self.capabilities.values()) - {"skipped", "not_enabled"}  # neither is a fault of ours
-        if error or not values or values == {"failed"}:
-            status = "failed"
-        elif values == {"denied"}:
-            status = "denied"
-        elif values == {"ok"}:
-            status = "ok"
-        else:
-            status = "partial"
-        return Collection(
-            status=status,
-            capabilities=dict(sorted(self.capabilities.items())),
-            error=error,
-            errors=dict(sorted(self.errors.items())),
-            skipped_principals=sorted(self.skipped),
-        )
+TASK_WORKERS = 4  # (collector, region) pairs at a time; each fans out to 8 per-resource calls
+ACCOUNT_TYPE = "aws.account"
 
 
 @dataclass
 class AccountResult:
     account: Account
-    groups: list = field(default_factory=list)
-    roles: list = field(default_factory=list)
-    policies: list = field(default_factory=list)
-    users: list = field(default_factory=list)
-    root: Any = None
-    extra: list[Item] = field(default_factory=list)  # records of the tiers beyond IAM
+    items: list[Item] = field(default_factory=list)  # every record but the account's, in registry order
+    partition: str = "aws"  # of the account's ARNs, its aws.account record id among them
+
+    def of_type(self, type_: str) -> list:
+        return [data for t, _, data in self.items if t == type_]
+
+    @property
+    def users(self) -> list:
+        return self.of_type("iam.user")
+
+    @property
+    def groups(self) -> list:
+        return self.of_type("iam.group")
+
+    @property
+    def roles(self) -> list:
+        return self.of_type("iam.role")
+
+    @property
+    def policies(self) -> list:
+        return self.of_type("iam.policy")
+
+    @property
+    def root(self):
+        return next(iter(self.of_type("iam.root_user")), None)
+
+    @property
+    def extra(self) -> list[Item]:
+        """The records of the tiers beyond IAM."""
+        return [i for i in self.items if not i[0].startswith("iam.")]
 
     def ok(self, capability: str) -> bool:
         return self.account.collection.capabilities.get(capability) == "ok"
 
 
-def collect_account(factory, info: AccountInfo, *, max_workers: int = 8,
+def collect_account(factory, info: AccountInfo, *, max_workers: int = PRINCIPAL_WORKERS,
                     options: CollectOptions | None = None) -> AccountResult:
-    iam = factory.client("iam")
     out = Outcomes()
-    extra = collect_extra(factory, info, out, options or CollectOptions())
-    details = out.run("iam.authorization_details", lambda: iamc.get_authorization_details(iam))
-    report_csv = out.run("iam.credential_report", lambda: cred.get_credential_report(iam))
-    rows = cred.parse_credential_report(report_csv) if report_csv is not None else None
-    virtual = out.run("iam.mfa_devices", lambda: cred.list_virtual_mfa_devices(iam))
-    services = out.run("iam.service_credentials", lambda: cred.list_service_specific_credentials(iam))
-    summary = out.run("iam.account_summary", lambda: _summary(iam))
-    durations = out.run("iam.role_sessions", lambda: iamc.get_role_session_durations(iam))
-
-    users = details.users if details else []
-    keys = extra_mfa = None
-    if details is None:
-        # Without the principal list there is nobody to ask about keys or devices.
-        out.capabilities["iam.access_keys"] = "skipped"
-    else:
-        keys = _per_user_keys(iam, users, rows, out, max_workers)
-        extra_mfa = _per_user_mfa(iam, users, rows, virtual, out, max_workers)
-
-    account = Account(
-        account_id=info.account_id,
-        name=info.name,
-        email=info.email,
-        status=info.status,
-        organization_id=info.organization_id,
-        ou_path=info.ou_path,
-        joined_at=timestamp(info.joined_at),
-        alias=(summary or {}).get("alias"),
-        summary=(summary or {}).get("counters", {}),
-        collection=out.collection(),
-    )
-    result = AccountResult(account=account, extra=extra)
-    if rows is not None and (root := cred.root_row(rows)):
-        result.root = cred.transform_root(root)
-    if details is None:
-        return result
-    skipped = set(out.skipped)
-    details.users = [u for u in details.users if u["Arn"] not in skipped]
-    result.groups = iamc.transform_groups(details)
-    result.roles = iamc.transform_roles(details, durations, org_scope(info, options or CollectOptions()))
-    result.policies = iamc.transform_policies(details)
-    arns = iamc.group_arns(details)
-    for u in details.users:
-        result.users.append(
-            _user(u, arns, rows, keys, virtual, extra_mfa, services, out.capabilities)
-        )
-    return result
+    items = collect_items(factory, info, out, options, max_workers=max_workers)
+    found = [data for t, _, data in items if t == ACCOUNT_TYPE]
+    account = account_record(info, out.collection(), found[0] if found else None)
+    return AccountResult(account=account, items=[i for i in items if i[0] != ACCOUNT_TYPE],
+                         partition=getattr(factory, "partition", "aws"))
 
 
-def collect_extra(factory, info: AccountInfo, out: Outcomes, options: CollectOptions) -> list[Item]:
-    """Tiers 2 and 3 and Marketplace charges: each collector records its own capability outcomes."""
-    from idcensus.collect import costs, identity_center, resources
+def account_record(info: AccountInfo, collection: Collection, found: Account | None = None) -> Account:
+    """The aws.account record: what the organization says, what IAM said (alias, counters), the run's collection."""
+    base = found or Account(account_id=info.account_id, collection=collection)
+    return base.model_copy(update={
+        "name": info.name, "email": info.email, "status": info.status, "organization_id": info.organization_id,
+        "ou_path": info.ou_path, "joined_at": timestamp(info.joined_at), "collection": collection,
+    })
+
+
+def collect_items(factory, info: AccountInfo, out: Outcomes, options: CollectOptions | None = None, *,
+                  tiers: Iterable[str] | None = None, max_workers: int = PRINCIPAL_WORKERS) -> list[Item]:
+    """The one loop: every registered collector (of `tiers`, default all) for this account, its
+    capabilities' outcomes recorded in `out`; the items in registry order."""
+    ctx = Context(factory=factory, info=info, options=options or CollectOptions(), out=out,
+                  principal_workers=max_workers)
+    wanted = set(tiers) if tiers is not None else None
+    plan = collectors([c for c in COLLECTED if wanted is None or c.tier in wanted], info)
+    tasks = [(module, caps, region) for module, caps in plan.items()
+             for region in regions_of(caps[0], ctx.regions, factory.session, ctx.home_region)]
+    with ThreadPoolExecutor(max_workers=TASK_WORKERS) as pool:
+        futures = [(module, pool.submit(_run, module, caps, ctx, region)) for module, caps, region in tasks]
+        results = [(module, f.result()) for module, f in futures]
 
     items: list[Item] = []
-    for collector in (identity_center.collect, resources.collect, costs.collect):
-        items += collector(factory, info, out, options)
+    failures: dict[str, list[IdcensusError]] = {}
+    for module, value in results:
+        failed = failures.setdefault(module, [])
+        if isinstance(value, IdcensusError):
+            failed.append(value)
+        else:
+            items += value
+    for module, failed in failures.items():
+        for cap in plan[module]:
+            if cap.name in out.capabilities:  # the collector recorded it itself
+                continue
+            if failed:
+                out.fail(cap.name, worst(failed))
+            else:
+                out.capabilities[cap.name] = "ok"
     return items
 
 
-def _summary(iam) -> dict[str, Any]:
-    aliases = [a for page in iam.get_paginator("list_account_aliases").paginate() for a in page["AccountAliases"]]
-    counters = iam.get_account_summary()["SummaryMap"]
-    return {"alias": aliases[0] if aliases else None, "counters": dict(sorted(counters.items()))}
+def collectors(capabilities: list[Capability], info: AccountInfo) -> dict[str, list[Capability]]:
+    """Capabilities by collector module, in registry order; management-only ones only in the payer."""
+    plan: dict[str, list[Capability]] = {}
+    for c in capabilities:
+        if c.management_only and not info.management:
+            continue  # member accounts see only their own spend: nothing to ask, no outcome
+        plan.setdefault(c.collector, []).append(c)
+    return plan
 
 
-def _per_user(iam, users, out: Outcomes, what: str, fn, max_workers: int) -> dict[str, Any] | IdcensusError:
-    """fn(iam, user_name) for each user, `max_workers` at a time: results by ARN, or the first error.
-
-    A user deleted mid-run is skipped and recorded, not an error.
-    """
-
-    def one(user):
-        try:
-            return user["Arn"], fn(iam, user["UserName"])
-        except Exception as exc:  # noqa: BLE001 - translated, then sorted below
-            return user["Arn"], translate(exc, f"{what} {user['UserName']}")
-
-    results: dict[str, Any] = {}
-    error: IdcensusError | None = None
-    with ThreadPoolExecutor(max_workers=max_workers) as pool:
-        for arn, value in pool.map(one, users):
-            if isinstance(value, PrincipalGone):
-                out.skipped.append(arn)
-            elif isinstance(value, IdcensusError):
-                error = error or value
-            else:
-                results[arn] = value
-    return error or results
+def regions_of(c: Capability, regions: tuple[str, ...], session, home: str | None = None) -> tuple[str | None, ...]:
+    """Where a capability runs: once for a global one; for a regional one, the enabled regions
+    the service is offered in, in the session's partition (Bedrock is not everywhere: asking
+    elsewhere only times out; GovCloud and China list their own regions)."""
+    if not c.regional:
+        return (None,)
+    offered = set(session.get_available_regions(c.service, partition_name=partition(home or regions[0])))
+    return tuple(r for r in regions if not offered or r in offered)
 
 
-def _per_user_keys(iam, users, rows, out: Outcomes, max_workers: int):
-    # Only users the report shows holding a key; everyone when the report is missing.
-    holders = [u for u in users if rows is None or cred.report_holds_keys(rows.get(u["Arn"], {}))]
-    keys = _per_user(iam, holders, out, "iam.access_keys", cred.list_access_keys, max_workers)
-    if isinstance(keys, IdcensusError):
-        out.fail("iam.access_keys", keys)
-        return None
-    out.capabilities["iam.access_keys"] = "ok"
-    return keys
+def _run(module: str, caps: list[Capability], ctx: Context, region: str | None) -> list[Item] | IdcensusError:
+    try:
+        return collect(importlib.import_module(module), ctx, region)
+    except Exception as exc:  # noqa: BLE001 - becomes the outcome of the capabilities it left unrecorded
+        name = caps[0].name if len(caps) == 1 else module
+        where = f"{name} in {region}" if region else name
+        return exc if isinstance(exc, IdcensusError) else translate(exc, where)
 
 
-def _per_user_mfa(iam, users, rows, virtual, out: Outcomes, max_workers: int):
-    # Only MFA the virtual listing does not explain (hardware, U2F); everyone when neither bulk source answered.
-    def needs(u):
-        if rows is None:
-            return virtual is None
-        return cred.flag(rows.get(u["Arn"], {}).get("mfa_active")) and u["Arn"] not in (virtual or {})
-
-    found = _per_user(iam, [u for u in users if needs(u)], out, "iam.mfa_devices", cred.list_mfa_devices,
-                      max_workers)
-    if isinstance(found, IdcensusError):
-        out.fail("iam.mfa_devices", found)  # the listing's outcome stands unless this failed
-        return None
-    return found
-
-
-def _user(u, group_arns, rows, keys, virtual, extra_mfa, services, capabilities) -> User:
-    arn = u["Arn"]
-    row = rows.get(arn) if rows is not None else None
-    password = None
-    if row is not None:
-        password = Password(
-            enabled=bool(cred.flag(row.get("password_enabled"))),
-            last_used_at=timestamp(row.get("password_last_used")),
-            last_changed_at=timestamp(row.get("password_last_changed")),
-            next_rotation_at=timestamp(row.get("password_next_rotation")),
-        )
-    mfa = None
-    if capabilities.get("iam.mfa_devices") == "ok" or row is not None:
-        devices = ([virtual[arn]] if virtual and arn in virtual else []) + list((extra_mfa or {}).get(arn, []))
-        enabled = bool(devices) or bool(row is not None and cred.flag(row.get("mfa_active")))
-        mfa = Mfa(enabled=enabled, devices=devices)
-    listed = (keys or {}).get(arn, []) if keys is not None else None
-    access_keys = cred.merge_keys(listed, row) if (keys is not None or row is not None) else None
-    service_creds = None
-    if services is not None:
-        service_creds = [
-            ServiceCredential(
-                id=c["ServiceSpecificCredentialId"],
-                service_name=c["ServiceName"],
-                service_user_name=c.get("ServiceUserName"),
-                status=c["Status"],
-                created_at=timestamp(c.get("CreateDate")),
-            )
-            for c in services.get(u["UserName"], [])
-        ]
-    last_activity = latest(
-        password.last_used_at if password else None, *[k.last_used_at for k in access_keys or []]
-    )
-    return User(
-        name=u["UserName"],
-        arn=arn,
-        user_id=u["UserId"],
-        path=u.get("Path", "/"),
-        created_at=timestamp(u.get("CreateDate")),
-        tags=iamc.tags(u.get("Tags")),
-        groups=sorted(group_arns.get(g, g) for g in u.get("GroupList", [])),
-        attached_policies=iamc.attached(u.get("AttachedManagedPolicies")),
-        inline_policies=iamc.inline_policies(u.get("UserPolicyList")),
-        permissions_boundary=iamc.boundary(u),
-        password=password,
-        mfa=mfa,
-        access_keys=access_keys,
-        service_credentials=service_creds,
-        last_activity_at=last_activity,
-    )
+def worst(failed: list[IdcensusError]) -> IdcensusError:
+    """One error for a capability over its regions: denied anywhere makes it denied; a single
+    error stands as it is (Cost Explorer's not_enabled stays not_enabled)."""
+    if len(failed) == 1:
+        return failed[0]
+    denied = [e for e in failed if isinstance(e, CapabilityDenied)]
+    message = "; ".join(str(e) for e in denied or failed)
+    return CapabilityDenied(message) if denied else CollectionFailed(message)

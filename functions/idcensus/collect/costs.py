@@ -11,20 +11,19 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botocore.exceptions import ClientError
 
+from idcensus.collect.contract import AccountInfo, CollectOptions, Context, Scope
 from idcensus.errors import CollectionFailed, error_code
 from idcensus.model.billing import MarketplaceCharge
+from idcensus.model.records import Item
 
-if TYPE_CHECKING:
-    from idcensus.collect.account import AccountInfo, CollectOptions, Outcomes
-    from idcensus.model.records import Item
-
-CAPABILITY = "billing.marketplace"
+CAPABILITY = "billing.marketplace"  # its registry entry (management_only: the orchestrator skips members)
 RECORD_TYPE = "billing.marketplace_charge"
-CE_REGION = "us-east-1"  # Cost Explorer has one endpoint, in us-east-1
+# Cost Explorer has one endpoint per partition (ce.us-east-1 for aws, cn-northwest-1 for aws-cn...):
+# a client in any region of the partition reaches it, so the factory's own region is used.
 METRIC = "UnblendedCost"
 MARKETPLACE_FILTER = {"Dimensions": {"Key": "BILLING_ENTITY", "Values": ["AWS Marketplace"]}}
 GROUP_BY = [{"Type": "DIMENSION", "Key": "SERVICE"}, {"Type": "DIMENSION", "Key": "LEGAL_ENTITY_NAME"}]
@@ -38,13 +37,15 @@ class CostExplorerNotEnabled(CollectionFailed):
     outcome = "not_enabled"
 
 
-def collect(factory, info: AccountInfo, out: Outcomes, options: CollectOptions) -> list[Item]:
-    if not info.management:
-        return []  # member accounts see only their own spend; the payer sees the organization's
-    start, end = query_window(today(), options.marketplace_days, options.marketplace_since)
-    ce = factory.client("ce", region=CE_REGION)
-    results = out.run(CAPABILITY, lambda: get_marketplace_costs(ce, start, end))
-    return transform_charges(results) if results is not None else []
+def get(ctx: Context, region: str | None) -> list[dict[str, Any]]:
+    """The payer's charges (member accounts see only their own spend: the registry runs this in the
+    management account only)."""
+    start, end = query_window(today(), ctx.options.marketplace_days, ctx.options.marketplace_since)
+    return get_marketplace_costs(ctx.client("ce"), start, end)
+
+
+def transform(raw: list[dict[str, Any]], scope: Scope) -> list[Item]:
+    return transform_charges(raw)
 
 
 def today() -> date:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from idcensus.collect.contract import Org
 from idcensus.collect.documents import policy_document, tags, timestamp
-from idcensus.collect.resources.policies import Org, external_principals
+from idcensus.collect.resources.policies import external_principals
 from idcensus.model.records import Group, InlinePolicy, ManagedPolicy, Role
 
 GAAD_FILTERS = ["User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy"]

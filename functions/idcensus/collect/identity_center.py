@@ -5,87 +5,105 @@ instance in the management account, an account instance in its member account. A
 administrator also sees the organization instance, but it is left to the owner's run so that no
 record appears under two accounts. A response without OwnerAccountId (older API shape) counts as
 owned by the account that lists it: account instances are only visible to their owner.
+
+One collector for the four `sso.*` capabilities: `get` records each one's outcome (a denied
+instance listing skips the rest), `transform` is pure.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from idcensus.aws import paginate
-from idcensus.collect.documents import policy_document, tags, timestamp
-from idcensus.errors import IdcensusError, PrincipalGone, error_code, translate
+from idcensus.collect.contract import Context, Outcomes, Scope, each_alive
+from idcensus.collect.sso_records import (  # noqa: F401 - assignment_id, transform_assignment re-exported
+    assignment_id,
+    group_arn,
+    transform_assignment,
+    transform_directory,
+    transform_instance,
+    transform_permission_set,
+    with_role,
+)
+from idcensus.errors import error_code, translate
+from idcensus.model.records import Item
 from idcensus.model.sso import (  # noqa: F401 - link_roles, role_matches re-exported for the export
     SSO_ROLE_PATH,
-    SSO_ROLE_PREFIX,
-    CustomerPolicyReference,
-    PermissionsBoundary,
     SsoAccountAssignment,
-    SsoEmail,
     SsoGroup,
-    SsoInstance,
     SsoPermissionSet,
     SsoUser,
     link_roles,
     role_matches,
-    role_path,
 )
 
 log = logging.getLogger("idcensus")
 
-if TYPE_CHECKING:
-    from idcensus.collect.account import AccountInfo, CollectOptions, Outcomes
-    from idcensus.model.records import Item
-
-WORKERS = 8
 SUB_CAPABILITIES = ("sso.identity_store", "sso.permission_sets", "sso.account_assignments")
 NOT_LATEST = "LATEST_PERMISSION_SET_NOT_PROVISIONED"
 
 
-def collect(factory, info: AccountInfo, out: Outcomes, options: CollectOptions) -> list[Item]:
-    region = options.identity_center_region or factory.region
-    sso = factory.client("sso-admin", region=region)
-    instances = out.run("sso.instances", lambda: owned_instances(sso, info.account_id, region))
+@dataclass(frozen=True)
+class Directory:
+    users: list[dict]  # ListUsers
+    groups: list[dict]  # ListGroups
+    members: dict[str, list[dict]]  # ListGroupMemberships by GroupId; a group deleted meanwhile is absent
+
+
+@dataclass(frozen=True)
+class AssignmentRows:
+    """ListAccountAssignments rows of one (instance, account, permission set)."""
+
+    instance_arn: str
+    account_id: str
+    permission_set_arn: str
+    state: str  # provisioned | outdated
+    rows: list[dict]
+
+
+@dataclass(frozen=True)
+class Answers:
+    """What AWS said; None where a capability was denied, failed or skipped."""
+
+    region: str
+    instances: list[dict] = field(default_factory=list)  # ListInstances entries this account owns
+    directories: list[Directory] | None = None  # one per instance
+    permission_sets: list[list[tuple[str, dict]]] | None = None  # per instance: (ARN, the set's reads)
+    assignments: list[AssignmentRows] | None = None
+    roles: list[dict] | None = None  # this account's AWSReservedSSO_ roles (ListRoles), to link assignments
+
+
+def get(ctx: Context, region: str | None = None) -> Answers:
+    region = ctx.options.identity_center_region or ctx.home_region
+    sso = ctx.client("sso-admin", region)
+    instances = ctx.run("sso.instances", lambda: get_instances(sso, ctx.account_id))
     if instances is None:  # denied or failed: nothing below can be read, and nothing is "empty"
-        out.capabilities.update(dict.fromkeys(SUB_CAPABILITIES, "skipped"))
-        return []
-    items: list[Item] = [("sso.instance", i.instance_arn, i) for i in instances]
-    store = factory.client("identitystore", region=region)
-    people = out.run("sso.identity_store", lambda: [r for i in instances for r in read_directory(store, i, out)])
+        ctx.out.capabilities.update(dict.fromkeys(SUB_CAPABILITIES, "skipped"))
+        return Answers(region=region)
+    store = ctx.client("identitystore", region)
+    directories = ctx.run("sso.identity_store",
+                          lambda: [get_directory(store, i["IdentityStoreId"], ctx.out, ctx.workers) for i in instances])
     listed = functools.cache(functools.partial(permission_sets, sso))  # both capabilities need the listing
-    sets = out.run("sso.permission_sets",
-                   lambda: [s for i in instances for s in read_permission_sets(sso, i, out, listed)])
-    names = {r.user_id: r.user_name for r in people or [] if isinstance(r, SsoUser)}
-    names |= {r.group_id: r.display_name for r in people or [] if isinstance(r, SsoGroup)}
-    ps_names = {s.arn: s.name for s in sets or []}
-    assignments = out.run(
-        "sso.account_assignments",
-        lambda: read_assignments(factory, sso, instances, info.account_id, options.org_accounts, out,
-                                 names, ps_names, region, listed),
-    )
-    items += [(_type(r), _id(r), r) for r in [*(people or []), *(sets or []), *(assignments or [])]]
-    return items
-
-
-def _type(r) -> str:
-    return {SsoUser: "sso.user", SsoGroup: "sso.group", SsoPermissionSet: "sso.permission_set",
-            SsoAccountAssignment: "sso.account_assignment"}[type(r)]
-
-
-def _id(r) -> str:
-    if isinstance(r, SsoAccountAssignment):
-        return assignment_id(r)
-    return r.arn
-
-
-def assignment_id(a: SsoAccountAssignment) -> str:
-    # The permission set ARN names the instance; the account is the assignment's only scope.
-    return f"{a.permission_set_arn}/{a.account_id}/{a.principal_type}/{a.principal_id}"
+    sets = ctx.run("sso.permission_sets",
+                   lambda: [get_permission_sets(sso, i["InstanceArn"], ctx.out, listed, ctx.workers)
+                            for i in instances])
+    assignments = ctx.run("sso.account_assignments", lambda: get_assignments(ctx, sso, instances, listed))
+    roles = None
+    if any(a.account_id == ctx.account_id and any(r["AccountId"] == a.account_id for r in a.rows)
+           for a in assignments or []):
+        # The run reads this account's IAM too: the exact role is one paginated listing away.
+        try:
+            roles = paginate(ctx.client("iam"), "list_roles", "Roles", PathPrefix=SSO_ROLE_PATH)
+        except Exception as exc:  # noqa: BLE001 - the role is a convenience; link_roles joins it later
+            log.warning("sso roles of %s not read: %s", ctx.account_id, translate(exc, "iam:ListRoles"))
+    return Answers(region=region, instances=instances, directories=directories, permission_sets=sets,
+                   assignments=assignments, roles=roles)
 
 
 # ---- get_ (paginate, raise) ------------------------------------------------------------------
@@ -101,58 +119,27 @@ def permission_sets(sso, instance_arn: str) -> list[str]:
         raise
 
 
-def owned_instances(sso, account_id: str, region: str) -> list[SsoInstance]:
-    return [transform_instance(i, account_id, region) for i in paginate(sso, "list_instances", "Instances")
-            if i.get("OwnerAccountId", account_id) == account_id]
+def get_instances(sso, account_id: str) -> list[dict]:
+    return [i for i in paginate(sso, "list_instances", "Instances") if i.get("OwnerAccountId", account_id) == account_id]
 
 
-def each(items: Iterable, fn: Callable[[Any], Any], out: Outcomes, what: str,
-         name: Callable[[Any], str]) -> list[tuple[Any, Any]]:
-    """(item, fn(item)) for each item, WORKERS at a time. An item deleted meanwhile
-    (ResourceNotFoundException) is skipped and recorded by name; any other error fails the capability."""
-
-    def one(item):
-        try:
-            return item, fn(item)
-        except Exception as exc:  # noqa: BLE001 - translated, then sorted below
-            return item, translate(exc, f"{what} {name(item)}")
-
-    results: list[tuple[Any, Any]] = []
-    error: IdcensusError | None = None
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        for item, value in pool.map(one, list(items)):
-            if isinstance(value, PrincipalGone):
-                out.skipped.append(name(item))
-            elif isinstance(value, IdcensusError):
-                error = error or value
-            else:
-                results.append((item, value))
-    if error:
-        raise error
-    return results
-
-
-def read_directory(store, inst: SsoInstance, out: Outcomes) -> list[SsoUser | SsoGroup]:
-    sid = inst.identity_store_id
+def get_directory(store, sid: str, out: Outcomes, workers: int = 8) -> Directory:
     users = paginate(store, "list_users", "Users", IdentityStoreId=sid)
     groups = paginate(store, "list_groups", "Groups", IdentityStoreId=sid)
     # One listing per group, not per user: groups are far fewer than users (100 vs 1,000 calls).
-    members = each(groups, lambda g: paginate(store, "list_group_memberships", "GroupMemberships",
-                                           IdentityStoreId=sid, GroupId=g["GroupId"]),
-                   out, "identitystore group", _group_arn)
-    return transform_directory(inst, users, groups, {_group_arn(g): m for g, m in members})
+    members = each_alive(lambda g: paginate(store, "list_group_memberships", "GroupMemberships",
+                                            IdentityStoreId=sid, GroupId=g["GroupId"]),
+                         groups, out, what="identitystore group", name=group_arn, workers=workers)
+    return Directory(users, groups, {g["GroupId"]: m for g, m in members})  # keyed as transform_directory reads
 
 
-def read_permission_sets(sso, inst: SsoInstance, out: Outcomes,
-                         listed: Callable[[str], list[str]]) -> list[SsoPermissionSet]:
-    arn = inst.instance_arn
-    listed = listed(arn)
-
-    found = each(listed, lambda ps: read_permission_set(sso, arn, ps), out, "permission set", str)
-    return [transform_permission_set(arn, ps, raw) for ps, raw in found]
+def get_permission_sets(sso, instance_arn: str, out: Outcomes, listed: Callable[[str], list[str]],
+                        workers: int = 8) -> list[tuple[str, dict]]:
+    return each_alive(lambda ps: get_permission_set(sso, instance_arn, ps), listed(instance_arn), out,
+                      what="permission set", name=str, workers=workers)
 
 
-def read_permission_set(sso, instance_arn: str, ps: str) -> dict[str, Any]:
+def get_permission_set(sso, instance_arn: str, ps: str) -> dict[str, Any]:
     """One set's six reads; ResourceNotFoundException from DescribePermissionSet means it is gone."""
     q = {"InstanceArn": instance_arn, "PermissionSetArn": ps}
     return {
@@ -177,16 +164,16 @@ def _boundary(sso, q: dict) -> dict | None:
         raise
 
 
-def read_assignments(factory, sso, instances, account_id: str, org_accounts: tuple[str, ...], out: Outcomes,
-                     names: dict[str, str | None], ps_names: dict[str, str], region: str,
-                     listed: Callable[[str], list[str]]) -> list[SsoAccountAssignment]:
+def get_assignments(ctx: Context, sso, instances: list[dict],
+                    listed: Callable[[str], list[str]]) -> list[AssignmentRows]:
     """Assignments per instance and per account. An account's provisioned permission sets (one
     listing per account) bound which (permission set, account) pairs can hold assignments: AWS
     provisions a set into an account with its first assignment there and removes it with the last."""
-    accounts = sorted(set(org_accounts) | {account_id}) if org_accounts else [account_id]
-    found: list[SsoAccountAssignment] = []
+    org_accounts = ctx.options.org_accounts
+    accounts = sorted(set(org_accounts) | {ctx.account_id}) if org_accounts else [ctx.account_id]
+    found: list[AssignmentRows] = []
     for inst in instances:
-        arn = inst.instance_arn
+        arn = inst["InstanceArn"]
         in_instance = set(listed(arn))
         if not in_instance:
             continue
@@ -198,117 +185,43 @@ def read_assignments(factory, sso, instances, account_id: str, org_accounts: tup
                                  ProvisioningStatus=NOT_LATEST, **q))
             return everything, outdated
 
-        status = dict(each(accounts, provisioned, out, "account", str))
+        status = dict(each_alive(provisioned, accounts, ctx.out, what="account", name=str, workers=ctx.workers))
         pairs = [(acct, ps) for acct in sorted(status) for ps in sorted(status[acct][0] & in_instance)]
-        raw = each(pairs, lambda p, arn=arn: paginate(sso, "list_account_assignments", "AccountAssignments",
+        raw = each_alive(lambda p, arn=arn: paginate(sso, "list_account_assignments", "AccountAssignments",
                                                     InstanceArn=arn, AccountId=p[0], PermissionSetArn=p[1]),
-                   out, "permission set", lambda p: p[1])
-        for (acct, ps), rows in raw:
-            state = "outdated" if ps in status[acct][1] else "provisioned"
-            found += [transform_assignment(arn, r, acct, state, names, ps_names.get(ps), region)
-                      for r in rows if r["AccountId"] == acct]
-    if any(a.account_id == account_id for a in found):
-        # The run reads this account's IAM too: the exact role is one paginated listing away.
-        try:
-            roles = paginate(factory.client("iam"), "list_roles", "Roles", PathPrefix=SSO_ROLE_PATH)
-        except Exception as exc:  # noqa: BLE001 - the role is a convenience; link_roles joins it later
-            log.warning("sso roles of %s not read: %s", account_id, translate(exc, "iam:ListRoles"))
-            return found
-        found = [_with_role(a, roles) if a.account_id == account_id else a for a in found]
+                         pairs, ctx.out, what="permission set", name=lambda p: p[1], workers=ctx.workers)
+        found += [AssignmentRows(arn, acct, ps, "outdated" if ps in status[acct][1] else "provisioned", rows)
+                  for (acct, ps), rows in raw]
     return found
 
 
-# ---- transform_ (pure) -----------------------------------------------------------------------
+# ---- transform (pure) --------------------------------------------------------------------------
 
-def transform_instance(i: dict, account_id: str, region: str) -> SsoInstance:
-    return SsoInstance(
-        instance_arn=i["InstanceArn"],
-        identity_store_id=i["IdentityStoreId"],
-        owner_account_id=i.get("OwnerAccountId") or account_id,
-        name=i.get("Name") or None,
-        status=i.get("Status"),
-        created_at=timestamp(i.get("CreatedDate")),
-        region=region,
-    )
-
-
-def _group_arn(g: dict) -> str:
-    return g.get("GroupArn") or f"arn:aws:identitystore:::group/{g['GroupId']}"
-
-
-def transform_directory(inst: SsoInstance, users: list[dict], groups: list[dict],
-                        members: dict[str, list[dict]]) -> list[SsoUser | SsoGroup]:
-    by_group: dict[str, list[str]] = {}
-    user_groups: dict[str, list[str]] = {}
-    for g in groups:
-        ids = sorted(m["MemberId"].get("UserId") or m["MemberId"].get("GroupId", "")
-                     for m in members.get(_group_arn(g), []))
-        by_group[g["GroupId"]] = [i for i in ids if i]
-        for uid in by_group[g["GroupId"]]:
-            user_groups.setdefault(uid, []).append(g["GroupId"])
-    common = {"instance_arn": inst.instance_arn, "identity_store_id": inst.identity_store_id}
-    records: list[SsoUser | SsoGroup] = [
-        SsoUser(
-            user_id=u["UserId"],
-            arn=u.get("UserArn") or f"arn:aws:identitystore:::user/{u['UserId']}",
-            user_name=u["UserName"],
-            display_name=u.get("DisplayName") or None,
-            emails=[SsoEmail(value=e["Value"], type=e.get("Type"), primary=e.get("Primary"))
-                    for e in u.get("Emails") or [] if e.get("Value")],
-            status=u.get("UserStatus"),
-            groups=sorted(user_groups.get(u["UserId"], [])),
-            **common,
-        )
-        for u in users
-    ]
-    records += [
-        SsoGroup(group_id=g["GroupId"], arn=_group_arn(g), display_name=g.get("DisplayName"),
-                 description=g.get("Description") or None, members=by_group[g["GroupId"]], **common)
-        for g in groups if _group_arn(g) in members
-    ]
-    return records
+def transform(raw: Answers, scope: Scope) -> list[Item]:
+    instances = [transform_instance(i, scope.account_id, raw.region) for i in raw.instances]
+    people: list[SsoUser | SsoGroup] = [
+        r for inst, d in zip(instances, raw.directories or [], strict=False)
+        for r in transform_directory(inst, d.users, d.groups, d.members)]
+    sets = [transform_permission_set(inst.instance_arn, ps, reads)
+            for inst, found in zip(instances, raw.permission_sets or [], strict=False) for ps, reads in found]
+    names = {r.user_id: r.user_name for r in people if isinstance(r, SsoUser)}
+    names |= {r.group_id: r.display_name for r in people if isinstance(r, SsoGroup)}
+    ps_names = {s.arn: s.name for s in sets}
+    assignments = [transform_assignment(a.instance_arn, r, a.account_id, a.state, names,
+                                        ps_names.get(a.permission_set_arn), raw.region)
+                   for a in raw.assignments or [] for r in a.rows if r["AccountId"] == a.account_id]
+    if raw.roles is not None:
+        assignments = [with_role(a, raw.roles) if a.account_id == scope.account_id else a for a in assignments]
+    items: list[Item] = [("sso.instance", i.instance_arn, i) for i in instances]
+    return items + [(_type(r), _id(r), r) for r in [*people, *sets, *assignments]]
 
 
-def transform_permission_set(instance_arn: str, arn: str, raw: dict[str, Any]) -> SsoPermissionSet:
-    ps, boundary = raw["set"], raw["boundary"]
-    cmp = (boundary or {}).get("CustomerManagedPolicyReference")
-    return SsoPermissionSet(
-        arn=arn,
-        instance_arn=instance_arn,
-        name=ps["Name"],
-        description=ps.get("Description") or None,
-        created_at=timestamp(ps.get("CreatedDate")),
-        session_duration=ps.get("SessionDuration") or None,
-        relay_state=ps.get("RelayState") or None,
-        managed_policies=sorted(p["Arn"] for p in raw["managed"]),
-        customer_managed_policies=[CustomerPolicyReference(name=r["Name"], path=r.get("Path") or "/")
-                                   for r in raw["customer"]],
-        inline_policy=policy_document(raw["inline"]) if raw["inline"] else None,
-        permissions_boundary=PermissionsBoundary(
-            managed_policy_arn=boundary.get("ManagedPolicyArn"),
-            customer_managed_policy=CustomerPolicyReference(name=cmp["Name"], path=cmp.get("Path") or "/")
-            if cmp else None,
-        ) if boundary else None,
-        tags=tags(raw["tags"]),
-    )
+def _type(r) -> str:
+    return {SsoUser: "sso.user", SsoGroup: "sso.group", SsoPermissionSet: "sso.permission_set",
+            SsoAccountAssignment: "sso.account_assignment"}[type(r)]
 
 
-def transform_assignment(instance_arn: str, row: dict, account_id: str, state: str, names: dict,
-                         ps_name: str | None, region: str) -> SsoAccountAssignment:
-    return SsoAccountAssignment(
-        instance_arn=instance_arn,
-        permission_set_arn=row["PermissionSetArn"],
-        permission_set_name=ps_name,
-        account_id=account_id,
-        principal_type=row["PrincipalType"],
-        principal_id=row["PrincipalId"],
-        principal_name=names.get(row["PrincipalId"]),
-        provisioning_status=state,
-        role_name_prefix=f"{SSO_ROLE_PREFIX}{ps_name}_" if ps_name else None,
-        role_path=role_path(region),
-    )
-
-
-def _with_role(a: SsoAccountAssignment, roles: list[dict]) -> SsoAccountAssignment:
-    arn = next((r["Arn"] for r in roles if role_matches(a.role_name_prefix, r["RoleName"], r["Path"])), None)
-    return a.model_copy(update={"role_arn": arn})
+def _id(r) -> str:
+    if isinstance(r, SsoAccountAssignment):
+        return assignment_id(r)
+    return r.arn

@@ -1,6 +1,6 @@
 """Single-target Identity Center reads for the activity stream's targeted refresh: one permission
 set, one set's assignments in a few accounts, one group's members or one user. Same get_ calls
-(one user: DescribeUser + ListGroupMembershipsForMember) and transforms as identity_center.collect,
+(one user: DescribeUser + ListGroupMembershipsForMember) and transforms (sso_records) as the census,
 so a refreshed record is identical to a census's. Never lists the directory (users, groups) or
 every permission set.
 """
@@ -11,19 +11,16 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from idcensus.aws import paginate
-from idcensus.collect.identity_center import (
-    NOT_LATEST,
-    SSO_ROLE_PATH,
-    _group_arn,
-    _with_role,
+from idcensus.collect.identity_center import NOT_LATEST, get_permission_set
+from idcensus.collect.sso_records import (
     assignment_id,
-    read_permission_set,
     transform_assignment,
     transform_directory,
     transform_instance,
     transform_permission_set,
+    with_role,
 )
-from idcensus.model.sso import SsoAccountAssignment, SsoInstance, SsoUser
+from idcensus.model.sso import SSO_ROLE_PATH, SsoAccountAssignment, SsoInstance, SsoUser
 
 if TYPE_CHECKING:
     from idcensus.model.records import Item
@@ -53,7 +50,7 @@ def collect_permission_set(factory, instance: SsoInstance, ps_arn: str, accounts
     """The set's record and its assignments in `accounts`. Raises ResourceNotFoundException (a
     ClientError) when the set is gone."""
     sso = factory.client("sso-admin", region=instance.region)
-    ps = transform_permission_set(instance.instance_arn, ps_arn, read_permission_set(sso, instance.instance_arn, ps_arn))
+    ps = transform_permission_set(instance.instance_arn, ps_arn, get_permission_set(sso, instance.instance_arn, ps_arn))
     return [("sso.permission_set", ps_arn, ps),
             *assignment_items(sso, instance, ps_arn, ps.name, accounts, names or {})]
 
@@ -85,7 +82,7 @@ def link_roles_in(factory, items: list[Item], account_id: str) -> list[Item]:
     """The census links an assignment in the account it reads to its AWSReservedSSO_ role; so does
     this, with the same one iam:ListRoles, when `factory` reads that account."""
     roles = paginate(factory.client("iam"), "list_roles", "Roles", PathPrefix=SSO_ROLE_PATH)
-    return [(t, i, _with_role(d, roles)) if isinstance(d, SsoAccountAssignment) and d.account_id == account_id
+    return [(t, i, with_role(d, roles)) if isinstance(d, SsoAccountAssignment) and d.account_id == account_id
             else (t, i, d) for t, i, d in items]
 
 
@@ -95,7 +92,7 @@ def collect_group(factory, instance: SsoInstance, group: dict) -> list[Item]:
     store = factory.client("identitystore", region=instance.region)
     rows = paginate(store, "list_group_memberships", "GroupMemberships", IdentityStoreId=instance.identity_store_id,
                  GroupId=group["GroupId"])
-    (record,) = transform_directory(instance, [], [group], {_group_arn(group): rows})
+    (record,) = transform_directory(instance, [], [group], {group["GroupId"]: rows})
     return [("sso.group", record.arn, record)]
 
 
@@ -109,6 +106,6 @@ def collect_user(factory, instance: SsoInstance, user_id: str) -> list[Item]:
                  MemberId={"UserId": user_id})
     # The census derives `groups` from each group's members; here each group holds this user only.
     groups = [{"GroupId": r["GroupId"]} for r in rows]
-    members = {_group_arn(g): [r] for g, r in zip(groups, rows, strict=True)}
+    members = {g["GroupId"]: [r] for g, r in zip(groups, rows, strict=True)}
     records = transform_directory(instance, [user], groups, members)
     return [("sso.user", r.arn, r) for r in records if isinstance(r, SsoUser)]

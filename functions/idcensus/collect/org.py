@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from idcensus.collect.account import AccountInfo
+from idcensus.collect.contract import AccountInfo
 from idcensus.errors import CapabilityDenied, ConfigError, translate
 
 log = logging.getLogger("idcensus")

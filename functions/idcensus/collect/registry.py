@@ -1,10 +1,21 @@
-"""What idcensus can collect, the permission tier each capability belongs to, and the IAM
-actions it needs. This one list drives collection, `idcensus check` and the least-privilege tests."""
+"""What idcensus can collect: each capability's permission tier, IAM actions, probe, record types
+and the collector module that runs it. This one list drives collection (collect/account.py),
+`idcensus check`, the member policies and least-privilege tests, the README capability table and
+the record-type check against the model (tests/unit/test_registry.py).
+
+A leaf: collector modules are named by dotted path and imported only when their entry runs.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+
+IDENTITY = "idcensus.collect.identity"
+IDENTITY_CENTER = "idcensus.collect.identity_center"
+COSTS = "idcensus.collect.costs"
+RESOURCES = "idcensus.collect.resources"
 
 
 @dataclass(frozen=True)
@@ -15,10 +26,22 @@ class Capability:
     covers: tuple[str, ...]  # record types this capability is authoritative for (deletion)
     description: str
     # One cheap read that proves the capability works: (service, operation, params), for `idcensus check`.
-    # params may be a callable returning them, for probes that need today's date (Cost Explorer).
-    probe: tuple[str, str, dict | Callable[[], dict]] | None = None
+    # params may be a callable of the ARN partition returning them, for probes that need today's date
+    # (Cost Explorer) or a placeholder ARN in the caller's partition (Identity Center).
+    probe: tuple[str, str, dict | Callable[[str], dict]] | None = None
     regional: bool = False  # collected in every enabled region, not once per account
     management_only: bool = False  # only the organization's management (payer) account has this data
+    # The collector module (dotted path) whose get -> transform runs it; None: not part of a census.
+    # Several capabilities may share one collector, which then records each one's outcome itself.
+    collector: str | None = None
+    produces: tuple[str, ...] = ()  # record types it produces; default: the ones it covers
+    service: str = ""  # the boto3 service; a regional capability runs where it is offered. Default: the probe's
+
+    def __post_init__(self) -> None:
+        if not self.produces:
+            object.__setattr__(self, "produces", self.covers)
+        if not self.service and self.probe:
+            object.__setattr__(self, "service", self.probe[0])
 
 
 TIERS = {
@@ -39,6 +62,7 @@ CAPABILITIES: tuple[Capability, ...] = (
         "users, groups, roles, managed and inline policies, boundaries, tags and role last use"
         " in one paginated call (all filters)",
         probe=("iam", "get_account_authorization_details", {"Filter": ["User"], "MaxItems": 1}),
+        collector=IDENTITY,
     ),
     Capability(
         "iam.credential_report",
@@ -47,6 +71,7 @@ CAPABILITIES: tuple[Capability, ...] = (
         ("iam.root_user",),
         "passwords, MFA flags, access-key use (date, service, region) and the root user, from one generated report",
         probe=("iam", "generate_credential_report", {}),
+        collector=IDENTITY,
     ),
     Capability(
         "iam.mfa_devices",
@@ -56,6 +81,7 @@ CAPABILITIES: tuple[Capability, ...] = (
         "MFA device serials and types: one listing of virtual devices;"
         " ListMFADevices only for users it does not explain (hardware, U2F)",
         probe=("iam", "list_virtual_mfa_devices", {"MaxItems": 1}),
+        collector=IDENTITY,
     ),
     Capability(
         "iam.access_keys",
@@ -65,6 +91,7 @@ CAPABILITIES: tuple[Capability, ...] = (
         "access key IDs, only for users the credential report shows holding keys (the report has no key IDs)",
         # A user that does not exist: authorized callers get NoSuchEntity, others AccessDenied.
         probe=("iam", "list_access_keys", {"UserName": "idcensus-check-probe"}),
+        collector=IDENTITY,
     ),
     Capability(
         "iam.service_credentials",
@@ -73,6 +100,7 @@ CAPABILITIES: tuple[Capability, ...] = (
         (),
         "service-specific credentials (CodeCommit, Keyspaces, Bedrock) of all users in one `AllUsers` listing",
         probe=("iam", "list_service_specific_credentials", {"UserName": "idcensus-check-probe"}),
+        collector=IDENTITY,
     ),
     Capability(
         "iam.role_sessions",
@@ -81,6 +109,7 @@ CAPABILITIES: tuple[Capability, ...] = (
         (),
         "roles' maximum session duration, which GetAccountAuthorizationDetails leaves out",
         probe=("iam", "list_roles", {"MaxItems": 1}),
+        collector=IDENTITY,
     ),
     Capability(
         "iam.account_summary",
@@ -89,11 +118,14 @@ CAPABILITIES: tuple[Capability, ...] = (
         (),
         "account alias and IAM entity counters",
         probe=("iam", "get_account_summary", {}),
+        collector=IDENTITY,
+        produces=("aws.account",),  # alias and counters; the orchestrator adds the organization's facts
     ),
 )
 
 # Tier 2: IAM Identity Center. Each part is its own capability, so a denial skips only that part.
-_SSO_PLACEHOLDER = {"InstanceArn": "arn:aws:sso:::instance/ssoins-0000000000000000"}
+def _sso_placeholder(part: str, **params) -> dict:
+    return {"InstanceArn": f"arn:{part}:sso:::instance/ssoins-0000000000000000", **params}
 CAPABILITIES += (
     Capability(
         "sso.instances",
@@ -102,6 +134,7 @@ CAPABILITIES += (
         ("sso.instance",),
         "Identity Center instances owned by the account (none: not enabled, which is not denied)",
         probe=("sso-admin", "list_instances", {}),
+        collector=IDENTITY_CENTER,
     ),
     Capability(
         "sso.identity_store",
@@ -113,6 +146,7 @@ CAPABILITIES += (
         " ListGroupMembershipsForMember for the targeted refresh of one user",
         # Placeholder store: with the permission AWS answers ResourceNotFound/Validation, without it AccessDenied.
         probe=("identitystore", "list_groups", {"IdentityStoreId": "d-0000000000", "MaxResults": 1}),
+        collector=IDENTITY_CENTER,
     ),
     Capability(
         "sso.permission_sets",
@@ -123,7 +157,8 @@ CAPABILITIES += (
         ("sso.permission_set",),
         "permission sets: session duration, relay state, managed, customer-managed and inline policies, "
         "boundary, tags",
-        probe=("sso-admin", "list_permission_sets", dict(_SSO_PLACEHOLDER, MaxResults=1)),
+        probe=("sso-admin", "list_permission_sets", lambda part: _sso_placeholder(part, MaxResults=1)),
+        collector=IDENTITY_CENTER,
     ),
     Capability(
         "sso.account_assignments",
@@ -133,10 +168,10 @@ CAPABILITIES += (
         ("sso.account_assignment",),
         "principal -> permission set -> account, per instance and account, with provisioning status "
         "and the AWSReservedSSO_* role",
-        probe=("sso-admin", "list_account_assignments",
-               dict(_SSO_PLACEHOLDER, AccountId="000000000000",
-                    PermissionSetArn="arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-0000000000000000",
-                    MaxResults=1)),
+        probe=("sso-admin", "list_account_assignments", lambda part: _sso_placeholder(
+            part, AccountId="000000000000", MaxResults=1,
+            PermissionSetArn=f"arn:{part}:sso:::permissionSet/ssoins-0000000000000000/ps-0000000000000000")),
+        collector=IDENTITY_CENTER,
     ),
 )
 
@@ -147,32 +182,38 @@ CAPABILITIES += (
         "resources.ec2.instances", "resources", ("ec2:DescribeInstances", "iam:ListInstanceProfiles"),
         ("resource.ec2.instance",), "EC2 instances and the role behind each instance profile",
         probe=("ec2", "describe_instances", {"MaxResults": 5}), regional=True,
+        collector=f"{RESOURCES}.ec2",
     ),
     Capability(
         "resources.lambda.functions", "resources", ("lambda:ListFunctions", "lambda:GetPolicy"),
         ("resource.lambda.function",), "Lambda functions with execution role and resource policy",
         probe=("lambda", "list_functions", {"MaxItems": 1}), regional=True,
+        collector=f"{RESOURCES}.lambda_",
     ),
     Capability(
         "resources.s3.buckets", "resources", ("s3:ListAllMyBuckets", "s3:GetBucketPolicy"),
         ("resource.s3.bucket",), "S3 buckets and bucket policies (one global listing)",
         probe=("s3", "list_buckets", {"MaxBuckets": 1}),
+        collector=f"{RESOURCES}.s3",
     ),
     Capability(
         "resources.kms.keys", "resources", ("kms:ListKeys", "kms:ListAliases", "kms:GetKeyPolicy"),
         ("resource.kms.key",), "KMS keys and the key policies of customer-managed keys",
         probe=("kms", "list_keys", {"Limit": 1}), regional=True,
+        collector=f"{RESOURCES}.kms",
     ),
     Capability(
         "resources.secretsmanager.secrets", "resources",
         ("secretsmanager:ListSecrets", "secretsmanager:GetResourcePolicy"),
         ("resource.secretsmanager.secret",), "Secrets Manager secrets and resource policies",
         probe=("secretsmanager", "list_secrets", {"MaxResults": 1}), regional=True,
+        collector=f"{RESOURCES}.secrets",
     ),
     Capability(
         "resources.rds.instances", "resources", ("rds:DescribeDBInstances",),
         ("resource.rds.instance",), "RDS instances: IAM database authentication and associated roles",
         probe=("rds", "describe_db_instances", {"MaxRecords": 20}), regional=True,
+        collector=f"{RESOURCES}.rds",
     ),
     Capability(
         "resources.eks.clusters", "resources",
@@ -180,27 +221,32 @@ CAPABILITIES += (
          "eks:ListAssociatedAccessPolicies"),
         ("resource.eks.cluster",), "EKS clusters, their access entries and access policies",
         probe=("eks", "list_clusters", {"maxResults": 1}), regional=True,
+        collector=f"{RESOURCES}.eks",
     ),
     Capability(
         "resources.dynamodb.tables", "resources", ("dynamodb:ListTables", "dynamodb:GetResourcePolicy"),
         ("resource.dynamodb.table",), "DynamoDB tables and resource policies",
         probe=("dynamodb", "list_tables", {"Limit": 1}), regional=True,
+        collector=f"{RESOURCES}.dynamodb",
     ),
     Capability(
         "resources.bedrock.agents", "resources", ("bedrock:ListAgents", "bedrock:GetAgent"),
         ("resource.bedrock.agent",), "Bedrock agents and their service roles",
         probe=("bedrock-agent", "list_agents", {"maxResults": 1}), regional=True,
+        collector=f"{RESOURCES}.bedrock_agents",
     ),
     Capability(
         "resources.bedrock.knowledge_bases", "resources", ("bedrock:ListKnowledgeBases", "bedrock:GetKnowledgeBase"),
         ("resource.bedrock.knowledge_base",), "Bedrock knowledge bases and their service roles",
         probe=("bedrock-agent", "list_knowledge_bases", {"maxResults": 1}), regional=True,
+        collector=f"{RESOURCES}.bedrock_knowledge_bases",
     ),
     Capability(
         "resources.bedrock.custom_models", "resources",
         ("bedrock:ListCustomModels", "bedrock:GetCustomModel", "bedrock:GetModelCustomizationJob"),
         ("resource.bedrock.custom_model",), "Bedrock custom models and the role their customization job used",
         probe=("bedrock", "list_custom_models", {"maxResults": 1}), regional=True,
+        collector=f"{RESOURCES}.bedrock_custom_models",
     ),
 )
 
@@ -212,8 +258,10 @@ CAPABILITIES += (
         ("ce:GetCostAndUsage",),
         (),  # months outside the queried window are kept, so absence never means deleted
         "AWS Marketplace charges by vendor, product and month (management account only)",
-        probe=("ce", "get_cost_and_usage", lambda: _costs().probe_params()),
+        probe=("ce", "get_cost_and_usage", lambda _part: _costs().probe_params()),
         management_only=True,
+        collector=COSTS,
+        produces=("billing.marketplace_charge",),
     ),
 )
 
@@ -237,12 +285,17 @@ CAPABILITIES += (
 
 
 def _costs():
-    from idcensus.collect import costs  # late: costs imports the account module, which is heavier
-
-    return costs
+    return importlib.import_module(COSTS)  # late, by name: the registry stays a leaf
 
 
 BY_NAME = {c.name: c for c in CAPABILITIES}
+COLLECTED = tuple(c for c in CAPABILITIES if c.collector)
+
+
+def record_types() -> set[str]:
+    """Every record type a census produces: the model must declare exactly these (RECORD_TYPES)."""
+    return {t for c in COLLECTED for t in c.produces}
+
 
 def actions_for_tier(tier: str) -> list[str]:
     return sorted({a for c in CAPABILITIES if c.tier == tier for a in c.actions})

@@ -1,6 +1,6 @@
 """After deployment (and on demand): check the read role in every ACTIVE account; record the result."""
 
-from idcensus.check import run_deployed_check
+from idcensus.access_check import run_deployed_check
 from idcensus.handlers import runtime
 from idcensus.observability import logger, metrics, tracer
 

@@ -2,16 +2,16 @@
 
 Bad input is quarantined and counts as processed; only AWS errors are batch item failures
 (retried, then the queue's DLQ). The batch's activity is exported once, after every message.
-The body stays raw text on purpose: a malformed event is quarantined with its reason, not failed.
+The body stays raw text on purpose: a malformed event is quarantined with its reason, not failed
+(stream/normalize.py is its typed parser).
 """
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
-from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 
 from idcensus.handlers import runtime
 from idcensus.observability import logger, metrics, tracer
 
-processor = BatchProcessor(event_type=EventType.SQS, model=SqsRecordModel)
+processor = BatchProcessor(event_type=EventType.SQS)
 
 
 @logger.inject_lambda_context

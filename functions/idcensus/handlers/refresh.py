@@ -1,12 +1,13 @@
-"""SQS (debounced refresh requests): re-collect one principal per message; failures per message."""
+"""SQS (debounced refresh requests): re-collect one principal per message; failures per message.
+
+Bodies are parsed by stream/refresh.py (a malformed request is reported, never retried forever)."""
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
-from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 
 from idcensus.handlers import runtime
 from idcensus.observability import logger, metrics, tracer
 
-processor = BatchProcessor(event_type=EventType.SQS, model=SqsRecordModel)
+processor = BatchProcessor(event_type=EventType.SQS)
 
 
 @logger.inject_lambda_context

@@ -21,8 +21,8 @@ from botocore.exceptions import ClientError
 
 from idcensus.errors import error_code
 from idcensus.model.records import SCHEMA_VERSION
+from idcensus.settings import DEFAULT_PREFIX
 
-DEFAULT_PREFIX = "idcensus/v1/"
 PART_RECORDS = 50_000
 
 

@@ -7,18 +7,35 @@ Layout under the export prefix (default idcensus/v1/):
                                                                             records a targeted refresh
                                                                             changed (+ "change")
   activity/manifests/YYYY-MM-DD/<batch_id>.json                             written after its parts
+
+Export windows (ACTIVITY_WINDOW_SECONDS > 0, the deployed normalizer): a batch stages its records in
+the state table instead (pk EXPORT#<window>, one gzip item per batch, TTL `expires_at`), and the
+window is exported once, after it closed, as one batch named window-<window>: one part per account
+and event hour for the whole window rather than one per Lambda batch. Parts are the S3 requests
+that dominate the activity tier's cost (README "What it costs").
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from idcensus.errors import IdcensusError, error_code
 from idcensus.model.records import SCHEMA_VERSION
-from idcensus.store.export import PART_RECORDS, FileEntry, normalize_prefix, put_json, put_part
+from idcensus.store.export import PART_RECORDS, FileEntry, decode_lines, encode_lines, normalize_prefix, put_json, put_part
 
 NOTICE_EVENT = "idcensus.activity.exported"
+FLUSH_EVENT = "idcensus.activity.window"  # the delayed message that exports a closed window
+# A closed window waits this long for batches still writing into it (more than the normalizer's timeout).
+WINDOW_GRACE = 120
+MAX_DELAY = 900  # SQS DelaySeconds: window + grace must fit in one delayed message
+MAX_STAGED_BYTES = 300 * 1024  # one staged item stays under DynamoDB's 400 KB
+FLUSH_LEASE = 300  # a flush that crashed may be redone after this
 
 
 def activity_partition(record: dict[str, Any]) -> tuple[str, str, str]:
@@ -93,3 +110,100 @@ def notice(bucket: str, manifest_key: str, manifest: dict[str, Any]) -> dict[str
         "records": sum(f["records"] for f in manifest["files"] if f["kind"] == "activity"),
         "changes": sum(f["records"] for f in manifest["files"] if f["kind"] == "changes"),
     }
+
+
+class WindowOpen(IdcensusError):
+    """A window was asked to export before it closed (early delivery); its message is retried later."""
+
+
+def window_of(now: datetime, seconds: int) -> str:
+    """The export window holding `now`: its start, UTC, to the minute (windows are whole minutes)."""
+    start = int(now.timestamp()) // seconds * seconds
+    return datetime.fromtimestamp(start, UTC).strftime("%Y%m%dT%H%MZ")
+
+
+def window_due(window: str, seconds: int) -> datetime:
+    """When a window may be exported: its end plus the grace for batches still writing into it."""
+    start = datetime.strptime(window, "%Y%m%dT%H%MZ").replace(tzinfo=UTC)
+    return start + timedelta(seconds=seconds + WINDOW_GRACE)
+
+
+def window_batch_id(window: str) -> str:
+    return f"window-{window}"
+
+
+def flush_body(window: str, seconds: int) -> str:
+    return json.dumps({"event": FLUSH_EVENT, "window": window, "seconds": seconds})
+
+
+def chunks(records: list[dict[str, Any]]) -> list[bytes]:
+    """The records as gzip JSON Lines blobs, each small enough for one DynamoDB item."""
+    blob = encode_lines(records)
+    if len(blob) <= MAX_STAGED_BYTES or len(records) == 1:  # one event is at most 256 KB raw
+        return [blob]
+    half = len(records) // 2
+    return chunks(records[:half]) + chunks(records[half:])
+
+
+@dataclass
+class StagedWindows:
+    """Records waiting for their window's export, in the state table (a DynamoDB adapter).
+
+    Items: pk EXPORT#<window>, sk BATCH#<batch_id>#<n>   records (gzip JSON Lines), counts on n = 0
+           pk EXPORT#<window>, sk FLUSH                  the export's claim: pending (leased) | done
+    """
+
+    table: Any  # boto3 DynamoDB Table resource
+    ttl_days: int = 30
+
+    def stage(self, window: str, batch_id: str, records: list[dict[str, Any]], counts: dict[str, int],
+              now: datetime) -> int:
+        """One item per chunk; a retried batch writes its items again under its new batch id."""
+        expires = int(now.timestamp()) + self.ttl_days * 86_400
+        blobs = chunks(records)
+        for n, blob in enumerate(blobs):
+            item = {"pk": f"EXPORT#{window}", "sk": f"BATCH#{batch_id}#{n:04d}", "records": blob,
+                    "expires_at": expires}
+            if n == 0:
+                item["counts"] = json.dumps(counts, sort_keys=True)
+            self.table.put_item(Item=item)
+        return len(blobs)
+
+    def claim(self, window: str, now: datetime) -> bool:
+        """True for the one flush that may export the window now; False once it is done or leased."""
+        at = int(now.timestamp())
+        try:
+            self.table.put_item(
+                Item={"pk": f"EXPORT#{window}", "sk": "FLUSH", "state": "pending", "lease_until": at + FLUSH_LEASE,
+                      "expires_at": at + self.ttl_days * 86_400},
+                ConditionExpression="attribute_not_exists(pk) OR (#s = :pending AND lease_until < :now)",
+                ExpressionAttributeNames={"#s": "state"},
+                ExpressionAttributeValues={":pending": "pending", ":now": at},
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def staged(self, window: str) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        """Every record staged for the window, each event once, and the summed batch counts."""
+        records: dict[str, dict[str, Any]] = {}
+        counts: dict[str, int] = defaultdict(int)
+        params = {"KeyConditionExpression": "pk = :pk AND begins_with(sk, :batch)", "ConsistentRead": True,
+                  "ExpressionAttributeValues": {":pk": f"EXPORT#{window}", ":batch": "BATCH#"}}
+        while True:
+            page = self.table.query(**params)
+            for item in page["Items"]:
+                for record in decode_lines(bytes(item["records"])):
+                    records.setdefault(record["id"], record)  # a retried batch staged it twice
+                for name, value in json.loads(item.get("counts", "{}")).items():
+                    counts[name] += value
+                counts["staged_batches"] += "counts" in item
+            if "LastEvaluatedKey" not in page:
+                return list(records.values()), dict(counts)
+            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def done(self, window: str, now: datetime) -> None:
+        self.table.put_item(Item={"pk": f"EXPORT#{window}", "sk": "FLUSH", "state": "done",
+                                  "expires_at": int(now.timestamp()) + self.ttl_days * 86_400})

@@ -18,8 +18,8 @@ from botocore.exceptions import ClientError
 from idcensus.aws import paginate
 from idcensus.collect import credentials as cred
 from idcensus.collect import iam as iamc
+from idcensus.collect.contract import Org
 from idcensus.collect.documents import latest, timestamp
-from idcensus.collect.resources.policies import Org
 from idcensus.errors import PrincipalGone, error_code, translate
 from idcensus.model.records import AccessKey, Mfa, MfaDevice, Password, User, content_hash, make_record
 from idcensus.store.state import StateTable, pk
@@ -198,7 +198,7 @@ class Refresher:
 
     def member(self, account_id: str):
         if account_id not in self._members:
-            self._members[account_id] = self.factory.assume(f"arn:aws:iam::{account_id}:role/{self.role_name}",
+            self._members[account_id] = self.factory.assume(self.factory.role_arn(account_id, self.role_name),
                                                             self.external_id, "idcensus-refresh")
         return self._members[account_id]
 

@@ -20,8 +20,8 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import BotoCoreError, ClientError
 
+from idcensus.arns import identity_store_arn
 from idcensus.aws import paginate
-from idcensus.collect.identity_center import transform_instance
 from idcensus.collect.identity_center_one import (
     collect_assignments,
     collect_group,
@@ -31,6 +31,7 @@ from idcensus.collect.identity_center_one import (
     instance_arn_of,
     link_roles_in,
 )
+from idcensus.collect.sso_records import transform_instance
 from idcensus.errors import PrincipalGone, translate
 from idcensus.model.records import content_hash, make_record
 from idcensus.model.sso import SsoUser
@@ -56,13 +57,13 @@ class StoredNames:
     """An assignment's principal_name from the stored sso.user / sso.group record: the directory is
     not read for one assignment."""
 
-    def __init__(self, state: StateTable, owner: str):
-        self.state, self.owner = state, owner
+    def __init__(self, state: StateTable, owner: str, part: str = "aws"):
+        self.state, self.owner, self.part = state, owner, part
 
     def get(self, principal_id: str, default: str | None = None) -> str | None:
         for type_, field in (("sso.user", "user_name"), ("sso.group", "display_name")):
             kind = type_.split(".")[1]
-            found = self.state.get(self.owner, type_, f"arn:aws:identitystore:::{kind}/{principal_id}")
+            found = self.state.get(self.owner, type_, identity_store_arn(kind, principal_id, self.part))
             if found and not found.get("deleted"):
                 return found["data"].get(field)
         return default
@@ -96,9 +97,9 @@ def _refresh(member, state: StateTable, account_id: str, kind: str, name: str, *
     owner = instance.owner_account_id
     try:
         if kind == "sso.permission_set":
-            items = collect_permission_set(member, instance, ps_arn, names=StoredNames(state, owner))
+            items = collect_permission_set(member, instance, ps_arn, names=StoredNames(state, owner, member.partition))
         else:
-            items = collect_assignments(member, instance, ps_arn, accounts, StoredNames(state, owner))
+            items = collect_assignments(member, instance, ps_arn, accounts, StoredNames(state, owner, member.partition))
     except Exception as exc:  # noqa: BLE001 - translated; only "gone" is handled here
         err = translate(exc, f"{kind} {name}")
         if not isinstance(err, PrincipalGone):
@@ -137,7 +138,7 @@ def refresh_group(member, state: StateTable, account_id: str, group_id: str, *, 
     """A group's members re-read (one ListGroupMemberships), and the `groups` of the users who
     joined or left it. Name and description are the census's: a group it never saw is skipped
     (reading one needs identitystore:DescribeGroup, which the read role lacks)."""
-    arn = f"arn:aws:identitystore:::group/{group_id}"
+    arn = identity_store_arn("group", group_id, member.partition)
     sso = member.client("sso-admin", region=member.region)
     instances = [transform_instance(i, account_id, member.region) for i in paginate(sso, "list_instances", "Instances")]
     known = next(((i, r) for i in instances if (r := state.get(i.owner_account_id, "sso.group", arn))
@@ -158,7 +159,8 @@ def refresh_group(member, state: StateTable, account_id: str, group_id: str, *, 
         items = []  # deleted: so are its memberships
     now_in = set(items[0][2].members) if items else set()
     was_in = set(old.get("members") or ())
-    items += _member_groups(state, owner, group_id, joined=now_in - was_in, left=was_in - now_in)
+    items += _member_groups(state, owner, group_id, joined=now_in - was_in, left=was_in - now_in,
+                            part=member.partition)
     return write_changes(state, owner, items, {previous["id"]: previous}, run_id=run_id, now=now)
 
 
@@ -175,7 +177,7 @@ def refresh_user(member, state: StateTable, account_id: str, name: str, *, run_i
     if instance is None:
         log.info("refresh of sso.user %s in %s skipped: its instance is not visible there", name, account_id)
         return []
-    owner, arn = instance.owner_account_id, f"arn:aws:identitystore:::user/{user_id}"
+    owner, arn = instance.owner_account_id, identity_store_arn("user", user_id, member.partition)
     try:
         items = collect_user(member, instance, user_id)
     except Exception as exc:  # noqa: BLE001 - translated; only "gone" is handled here
@@ -188,11 +190,12 @@ def refresh_user(member, state: StateTable, account_id: str, name: str, *, run_i
     return write_changes(state, owner, items, stored, run_id=run_id, now=now)
 
 
-def _member_groups(state: StateTable, owner: str, group_id: str, *, joined: set[str], left: set[str]) -> list:
+def _member_groups(state: StateTable, owner: str, group_id: str, *, joined: set[str], left: set[str],
+                   part: str = "aws") -> list:
     """The stored users whose `groups` gain or lose this group (as the census derives them)."""
     out = []
     for uid in sorted(joined | left):
-        user = state.get(owner, "sso.user", f"arn:aws:identitystore:::user/{uid}")
+        user = state.get(owner, "sso.user", identity_store_arn("user", uid, part))
         if not user or user.get("deleted") or user["data"].get("groups") is None:
             continue
         groups = set(user["data"]["groups"])

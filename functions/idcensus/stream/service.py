@@ -3,6 +3,8 @@
   raw event -> normalize (pure) -> Rejected? quarantine : claim EVENT#<id> (dedupe)
             -> last_activity_at (monotonic) -> refresh requests (debounced) -> batch's export parts
   finish: refreshes run inline (no refresh queue) -> parts + manifest -> vendor notice -> markers done
+          (export windows: the records are staged for their window instead, and a delayed message
+          on the refresh queue exports the window once it closed -> parts + manifest -> vendor notice)
 
 An AWS error raises out of add_*() (a batch item failure: SQS retries, then the DLQ); a claimed
 event stays `pending` until finish(), so a retry redoes its effects instead of losing them.
@@ -12,8 +14,10 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from idcensus import clock
@@ -22,7 +26,18 @@ from idcensus.errors import IdcensusError
 from idcensus.settings import Settings
 from idcensus.store.export import FileEntry
 from idcensus.store.state import StateTable
-from idcensus.stream.activity_export import ActivityExporter, notice
+from idcensus.stream.activity_export import (
+    FLUSH_EVENT,
+    MAX_DELAY,
+    ActivityExporter,
+    StagedWindows,
+    WindowOpen,
+    flush_body,
+    notice,
+    window_batch_id,
+    window_due,
+    window_of,
+)
 from idcensus.stream.effects import Effects, subjects
 from idcensus.stream.normalize import Rejected, normalize, normalize_raw
 from idcensus.stream.quarantine import Quarantine
@@ -48,11 +63,12 @@ class BatchResult:
     files: list[FileEntry] = field(default_factory=list)
     manifest_key: str | None = None
     changes: list[dict[str, Any]] = field(default_factory=list)
+    staged_window: str | None = None  # export windows: the window this batch's records wait in
 
     def summary(self) -> dict[str, Any]:
         return {"batch_id": self.batch_id, "counts": dict(sorted(self.counts.items())),
                 "quarantine_reasons": dict(sorted(self.reasons.items())), "manifest_key": self.manifest_key,
-                "files": len(self.files),
+                "staged_window": self.staged_window, "files": len(self.files),
                 "changes": [{"type": c["type"], "id": c["id"], "change": c["change"]} for c in self.changes]}
 
 
@@ -65,7 +81,10 @@ class ActivityService:
         self.sqs = self.factory.client("sqs")
         self.effects = Effects(self.state.table, settings.event_ttl_days, settings.refresh_debounce_seconds)
         self.exporter = ActivityExporter(s3, settings.bucket_name, settings.export_prefix)
-        self.quarantine = Quarantine(s3, settings.bucket_name, settings.export_prefix)
+        self.quarantine = Quarantine(s3, settings.bucket_name, settings.quarantine_prefix)
+        self.windows = StagedWindows(self.state.table, settings.event_ttl_days)
+        self.now = lambda: datetime.now(UTC)  # the export windows' clock (the cost benchmark runs its own)
+        self._announced: str | None = None  # the last window this container sent the export message for
 
     def refresher(self) -> Refresher:
         # One per batch: its assumed-role sessions (1 hour) must not outlive a warm Lambda container.
@@ -80,6 +99,40 @@ class ActivityService:
         for body in bodies:
             batch.add_raw(body)
         return batch.finish()
+
+    def export(self, result: BatchResult, activity: list[dict[str, Any]]) -> None:
+        """A batch's records: staged for their export window, or (no windows) published right away."""
+        if self.settings.activity_window_seconds and activity:
+            self.stage(result, activity)
+            activity = []
+        self.publish(result, activity)
+
+    def stage(self, result: BatchResult, activity: list[dict[str, Any]]) -> None:
+        """Stage the records in the current window; the first batch of a window in this container
+        sends the delayed message that exports it (one per container: the export's claim dedupes)."""
+        seconds, now = self.settings.activity_window_seconds, self.now()
+        window = window_of(now, seconds)
+        self.windows.stage(window, result.batch_id, activity, dict(result.counts), now)
+        result.staged_window = window
+        if window != self._announced:
+            delay = min(MAX_DELAY, max(0, math.ceil((window_due(window, seconds) - now).total_seconds())))
+            self.sqs.send_message(QueueUrl=self.settings.refresh_queue_url, MessageBody=flush_body(window, seconds),
+                                  DelaySeconds=delay)
+            self._announced = window
+
+    def export_window(self, window: str, seconds: int) -> BatchResult | None:
+        """Export a closed window as one batch; None when another flush has done or is doing it."""
+        now = self.now()
+        if now < window_due(window, seconds):
+            raise WindowOpen(f"window {window} closes at {window_due(window, seconds).isoformat()}")
+        if not self.windows.claim(window, now):
+            return None
+        records, counts = self.windows.staged(window)
+        result = BatchResult(window_batch_id(window))
+        result.counts.update(counts)
+        self.publish(result, records)
+        self.windows.done(window, now)
+        return result
 
     def publish(self, result: BatchResult, activity: list[dict[str, Any]]) -> None:
         """Parts, then the manifest, then the vendor notice; nothing when there is nothing to export."""
@@ -175,7 +228,7 @@ class Batch:
                     self.result.counts["refresh_failed"] += 1
             self.result.changes = refresh.changes
             self.result.counts["refreshed"] += refresh.result.counts["refreshed"]
-        self.service.publish(self.result, self.activity)
+        self.service.export(self.result, self.activity)
         self.service.effects.mark_done(sorted(self.seen))
         return self.result
 
@@ -192,6 +245,10 @@ class RefreshBatch:
 
     def add_message(self, body: str) -> dict[str, Any] | None:
         request = json.loads(body)
+        if request.get("event") == FLUSH_EVENT:  # the same queue carries the export windows' messages
+            exported = self.service.export_window(request["window"], int(request["seconds"]))
+            self.result.counts["windows_exported" if exported else "windows_skipped"] += 1
+            return None
         return self.add(request["account_id"], request["kind"], request["name"])
 
     def add(self, account_id: str, kind: str, name: str) -> dict[str, Any] | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from idcensus.arns import partition
+
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"  # CloudTrail's redaction marker, never a real name
 
 
@@ -60,14 +62,6 @@ IDENTITY_CHANGING: frozenset[str] = frozenset(
 _MEMBERSHIP_EVENTS = frozenset({"CreateGroupMembership", "DeleteGroupMembership", "AddMemberToGroup",
                                 "RemoveMemberFromGroup"})
 _ASSIGNMENT_EVENTS = frozenset({"CreateAccountAssignment", "DeleteAccountAssignment", "ProvisionPermissionSet"})
-
-
-def partition(region: str | None) -> str:
-    if region and region.startswith("cn-"):
-        return "aws-cn"
-    if region and region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 def build_targets(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from idcensus.collect.resources.base import Context, paginate, partition
+from idcensus.aws import paginate
+from idcensus.collect.contract import Context, Scope, partition
 from idcensus.model.records import Item
 from idcensus.model.resources import Ec2Instance
 
-CAPABILITY = "resources.ec2.instances"
 # Terminated instances linger for an hour without a profile; they are gone, not resources.
 LIVE = [{"Name": "instance-state-name", "Values": ["pending", "running", "shutting-down", "stopping", "stopped"]}]
 
@@ -24,7 +24,21 @@ def get_profile_roles(iam) -> dict[str, list[str]]:
             for p in paginate(iam, "list_instance_profiles", "InstanceProfiles")}
 
 
-def transform_instances(instances, region: str, account_id: str, profiles: dict[str, list[str]]) -> list[Item]:
+def get(ctx: Context, region: str | None) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    instances = get_instances(ctx.client("ec2", region))
+    profiles: dict[str, list[str]] = {}
+    if any(i.get("IamInstanceProfile") for i in instances):
+        profiles = ctx.once("iam.instance_profiles", lambda: get_profile_roles(ctx.client("iam")))
+    return instances, profiles
+
+
+def transform(raw: tuple[list[dict[str, Any]], dict[str, list[str]]], scope: Scope) -> list[Item]:
+    instances, profiles = raw
+    return transform_instances(instances, scope.region, scope.account_id, profiles)
+
+
+def transform_instances(instances, region: str | None, account_id: str,
+                        profiles: dict[str, list[str]]) -> list[Item]:
     items: list[Item] = []
     for i in instances:
         iid = i["InstanceId"]
@@ -36,11 +50,3 @@ def transform_instances(instances, region: str, account_id: str, profiles: dict[
             instance_profile=profile, roles=profiles.get(profile, []) if profile else [],
         )))
     return items
-
-
-def collect(ctx: Context, region: str | None) -> list[Item]:
-    instances = get_instances(ctx.clients.get("ec2", region))
-    profiles: dict[str, list[str]] = {}
-    if any(i.get("IamInstanceProfile") for i in instances):
-        profiles = ctx.once("iam.instance_profiles", lambda: get_profile_roles(ctx.clients.get("iam")))
-    return transform_instances(instances, region, ctx.account_id, profiles)

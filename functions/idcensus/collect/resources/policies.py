@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from idcensus.collect.contract import Org
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 # Condition keys that pin who can use the grant, by what they name.
@@ -24,18 +26,6 @@ ARN_KEYS = frozenset({"aws:sourcearn", "aws:principalarn"})
 # Operators that restrict to the listed values (with ForAnyValue:/ForAllValues: prefixes);
 # negated and ...IfExists operators do not pin anything down.
 PINNING = frozenset({"stringequals", "stringlike", "arnequals", "arnlike", "stringequalsignorecase"})
-
-
-@dataclass(frozen=True)
-class Org:
-    """The account a policy lives in and the organization it belongs to."""
-
-    account_id: str
-    accounts: frozenset[str] = field(default_factory=frozenset)
-    organization_id: str | None = None
-
-    def internal_account(self, account: str) -> bool:
-        return account == self.account_id or account in self.accounts
 
 
 def external_principals(policy: dict[str, Any] | None, org: Org) -> list[str]:

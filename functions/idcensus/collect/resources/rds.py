@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from idcensus.collect.resources.base import Context, paginate
+from idcensus.aws import paginate
+from idcensus.collect.contract import Context, Scope
 from idcensus.model.records import Item
 from idcensus.model.resources import RdsInstance
 
-CAPABILITY = "resources.rds.instances"
+
+def get(ctx: Context, region: str | None) -> list[dict]:
+    return paginate(ctx.client("rds", region), "describe_db_instances", "DBInstances")
 
 
-def get_instances(rds) -> list[dict]:
-    return paginate(rds, "describe_db_instances", "DBInstances")
+def transform(raw: list[dict], scope: Scope) -> list[Item]:
+    return transform_instances(raw, scope.region)
 
 
 def transform_instances(instances, region: str | None) -> list[Item]:
@@ -25,7 +28,3 @@ def transform_instances(instances, region: str | None) -> list[Item]:
             roles=sorted(features), role_features=dict(sorted(features.items())),
         )))
     return items
-
-
-def collect(ctx: Context, region: str | None) -> list[Item]:
-    return transform_instances(get_instances(ctx.clients.get("rds", region)), region)

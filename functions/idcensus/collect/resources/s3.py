@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from idcensus.aws import paginate
+from idcensus.collect.contract import Context, Refused, Scope, policies, readable, unless
 from idcensus.collect.documents import policy_document, timestamp
-from idcensus.collect.resources.base import Context, paginate, policies, readable, unless
+from idcensus.collect.resources.policies import external_principals
 from idcensus.model.records import Item
 from idcensus.model.resources import S3Bucket
 
-CAPABILITY = "resources.s3.buckets"
 NO_POLICY = frozenset({"NoSuchBucketPolicy"})
+Raw = list[tuple[dict, dict | Refused | None]]  # (ListBuckets entry, its policy)
 
 
 def get_buckets(s3) -> list[dict]:
@@ -20,16 +22,21 @@ def get_policy(s3, bucket: str) -> dict | None:
     return policy_document(found["Policy"]) if found else None
 
 
-def collect(ctx: Context, region: str | None) -> list[Item]:
-    buckets = get_buckets(ctx.clients.get("s3", region))
+def get(ctx: Context, region: str | None) -> Raw:
+    buckets = get_buckets(ctx.client("s3", region))
     # ListBuckets names each bucket's region: asking there avoids a redirect per bucket.
-    results = policies(lambda b: get_policy(ctx.clients.get("s3", b.get("BucketRegion") or region), b["Name"]),
+    results = policies(lambda b: get_policy(ctx.client("s3", b.get("BucketRegion") or region), b["Name"]),
                        buckets, ctx.workers)
-    return [
-        ("resource.s3.bucket", f"arn:aws:s3:::{b['Name']}", S3Bucket(
-            arn=f"arn:aws:s3:::{b['Name']}", region=b.get("BucketRegion"), name=b["Name"],
-            created_at=timestamp(b.get("CreationDate")), policy=policy, policy_refused=refused,
-            external_principals=ctx.external(policy),
-        ))
-        for b, (policy, refused) in zip(buckets, map(readable, results), strict=True)
-    ]
+    return list(zip(buckets, results, strict=True))
+
+
+def transform(raw: Raw, scope: Scope) -> list[Item]:
+    items: list[Item] = []
+    for b, result in raw:
+        policy, refused = readable(result)
+        arn = f"arn:{scope.partition}:s3:::{b['Name']}"
+        items.append(("resource.s3.bucket", arn, S3Bucket(
+            arn=arn, region=b.get("BucketRegion"), name=b["Name"], created_at=timestamp(b.get("CreationDate")),
+            policy=policy, policy_refused=refused, external_principals=external_principals(policy, scope.org),
+        )))
+    return items

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from idcensus.aws import paginate
+from idcensus.collect.contract import Context, Refused, Scope, policies, readable
 from idcensus.collect.documents import policy_document
-from idcensus.collect.resources.base import Context, paginate, policies, readable
+from idcensus.collect.resources.policies import external_principals
 from idcensus.model.records import Item
 from idcensus.model.resources import Secret
 
-CAPABILITY = "resources.secretsmanager.secrets"
+Raw = list[tuple[dict, dict | Refused | None]]  # (ListSecrets entry, its resource policy)
 
 
 def get_secrets(sm) -> list[dict]:
@@ -19,14 +21,18 @@ def get_policy(sm, arn: str) -> dict | None:
     return policy_document(text) if text else None
 
 
-def collect(ctx: Context, region: str | None) -> list[Item]:
-    sm = ctx.clients.get("secretsmanager", region)
+def get(ctx: Context, region: str | None) -> Raw:
+    sm = ctx.client("secretsmanager", region)
     secrets = get_secrets(sm)
-    results = policies(lambda s: get_policy(sm, s["ARN"]), secrets, ctx.workers)
-    return [
-        ("resource.secretsmanager.secret", s["ARN"], Secret(
-            arn=s["ARN"], region=region, name=s["Name"], kms_key_id=s.get("KmsKeyId"),
-            policy=policy, policy_refused=refused, external_principals=ctx.external(policy),
-        ))
-        for s, (policy, refused) in zip(secrets, map(readable, results), strict=True)
-    ]
+    return list(zip(secrets, policies(lambda s: get_policy(sm, s["ARN"]), secrets, ctx.workers), strict=True))
+
+
+def transform(raw: Raw, scope: Scope) -> list[Item]:
+    items: list[Item] = []
+    for s, result in raw:
+        policy, refused = readable(result)
+        items.append(("resource.secretsmanager.secret", s["ARN"], Secret(
+            arn=s["ARN"], region=scope.region, name=s["Name"], kms_key_id=s.get("KmsKeyId"),
+            policy=policy, policy_refused=refused, external_principals=external_principals(policy, scope.org),
+        )))
+    return items

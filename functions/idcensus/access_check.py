@@ -1,4 +1,5 @@
-"""`idcensus check`: assume the read role in each account and prove every capability with one cheap read.
+"""The access check behind `idcensus check` and the check function: assume the read role in each
+account and prove every capability with one cheap read.
 
 Driven by the registry: each Capability's `probe` is called once per account (regional ones in the
 first region only: IAM permissions are global, so one region proves them), management-only ones only
@@ -9,6 +10,7 @@ skipped (not applicable to this account), each with the fix an admin can apply.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,7 +19,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from idcensus.collect import costs
-from idcensus.collect.account import AccountInfo
+from idcensus.collect.contract import AccountInfo
 from idcensus.collect.registry import CAPABILITIES, TIERS, Capability
 from idcensus.errors import DENIED_CODES, GONE_CODES, error_code, translate
 from idcensus.model.records import AccountCheck
@@ -27,8 +29,6 @@ MEMBER_TEMPLATE = "stacksets/member.yaml"
 # Member template parameter that switches each optional tier on.
 TIER_PARAMETER = {"identity_center": "EnableIdentityCenterTier", "resources": "EnableResourcesTier",
                   "activity": "EnableActivityTier", "billing": "EnableBillingTier"}
-# Services with a single endpoint region, whatever the caller's region.
-SERVICE_REGION = {"ce": costs.CE_REGION}
 # With the permission, a probe aimed at a placeholder (user, store, instance) gets "not found" or a
 # validation error: AWS authorizes before it looks, so these answers prove the permission.
 AUTHORIZED_CODES = GONE_CODES | {"ValidationException", "ValidationError", "InvalidParameterException"}
@@ -99,12 +99,20 @@ class CheckReport:
 
 def run_check(factory, accounts: list[AccountInfo], *, role_name: str, external_id: str | None,
               regions: tuple[str, ...] = ("us-east-1",), workers: int = 4,
-              capabilities: tuple[Capability, ...] | None = None) -> CheckReport:
+              capabilities: tuple[Capability, ...] | None = None,
+              on_account: Callable[[AccountCheckResult], None] | None = None) -> CheckReport:
+    """Every account checked, `workers` at once; `on_account` is called as each one is done."""
     caps = tuple(c for c in (capabilities or CAPABILITIES) if c.probe)
+
+    def one(info: AccountInfo) -> AccountCheckResult:
+        result = check_account(factory, info, role_name=role_name, external_id=external_id, regions=regions,
+                               capabilities=caps)
+        if on_account:
+            on_account(result)
+        return result
+
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        results = list(pool.map(
-            lambda info: check_account(factory, info, role_name=role_name, external_id=external_id,
-                                       regions=regions, capabilities=caps), accounts))
+        results = list(pool.map(one, accounts))
     now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     return CheckReport(checked_at=now, role_name=role_name, accounts=sorted(results, key=lambda a: a.account_id))
 
@@ -112,7 +120,7 @@ def run_check(factory, accounts: list[AccountInfo], *, role_name: str, external_
 def check_account(factory, info: AccountInfo, *, role_name: str, external_id: str | None,
                   regions: tuple[str, ...], capabilities: tuple[Capability, ...]) -> AccountCheckResult:
     result = AccountCheckResult(account_id=info.account_id, name=info.name, management=info.management)
-    role_arn = f"arn:aws:iam::{info.account_id}:role/{role_name}"
+    role_arn = factory.role_arn(info.account_id, role_name)
     try:
         member = factory.assume(role_arn, external_id, "idcensus-check")
     except Exception as exc:  # noqa: BLE001 - AccountUnreachable, explained below
@@ -130,9 +138,10 @@ def check_account(factory, info: AccountInfo, *, role_name: str, external_id: st
 def probe(member, cap: Capability, regions: tuple[str, ...]) -> ProbeResult:
     """One call; the answer (or the error) says whether the capability works."""
     service, operation, params = cap.probe
-    region = SERVICE_REGION.get(service) or (regions[0] if cap.regional and regions else None)
+    region = regions[0] if cap.regional and regions else None  # Cost Explorer: botocore finds its one endpoint
     try:
-        getattr(member.client(service, region=region), operation)(**(params() if callable(params) else params))
+        getattr(member.client(service, region=region), operation)(**(params(member.partition) if callable(params)
+                                                                      else params))
     except Exception as exc:  # noqa: BLE001 - every failure becomes an outcome
         return classify(cap, exc)
     return ProbeResult(cap.name, cap.tier, "ok")
@@ -256,6 +265,6 @@ def run_deployed_check(settings, factory) -> dict[str, Any]:
 
     accounts = list_active_accounts(factory.client("organizations"))
     report = run_check(factory, accounts, role_name=settings.role_name, external_id=settings.external_id,
-                       regions=settings.collect_options().regions)
+                       regions=settings.regions)
     save_checks(factory.resource("dynamodb").Table(settings.table_name), report)
     return summary(report)

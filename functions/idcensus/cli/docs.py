@@ -5,16 +5,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from idcensus.cli.failures import EXIT_OK, EXIT_PARTIAL
 
-def add_parsers(sub) -> None:
+
+def add_parser(sub) -> None:
     d = sub.add_parser("docs", help="regenerate the README blocks made from the capability registry")
     d.add_argument("path", nargs="?", default="README.md", help="the file holding <!-- gen:NAME --> blocks")
     d.add_argument("--check", action="store_true", help="exit 1 when the file is stale instead of writing it")
     d.set_defaults(func=run)
 
 
-def run(args) -> int:
-    from idcensus.docs import render
+def run(args, hooks=None) -> int:
+    from idcensus.docgen import render
 
     path = Path(args.path)
     text = path.read_text()
@@ -22,9 +24,9 @@ def run(args) -> int:
     if args.check:
         if fresh != text:
             print(f"idcensus: {path} is stale: run 'idcensus docs {path}'", file=sys.stderr)
-            return 1
-        return 0
+            return EXIT_PARTIAL
+        return EXIT_OK
     if fresh != text:
         path.write_text(fresh)
         print(f"updated {path}")
-    return 0
+    return EXIT_OK

@@ -1,0 +1,7 @@
+"""`python -m idcensus.cli ARGS`: the `idcensus` command."""
+
+import sys
+
+from idcensus.cli import main
+
+sys.exit(main())

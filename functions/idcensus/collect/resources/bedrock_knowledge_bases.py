@@ -1,0 +1,26 @@
+"""Bedrock knowledge bases and their service roles."""
+
+from __future__ import annotations
+
+from idcensus.aws import paginate
+from idcensus.collect.contract import Context, Scope, each
+from idcensus.model.records import Item
+from idcensus.model.resources import BedrockKnowledgeBase
+
+
+def get(ctx: Context, region: str | None) -> list[dict]:
+    """GetKnowledgeBase's knowledgeBase for every listed one (the listing lacks the role)."""
+    client = ctx.client("bedrock-agent", region)
+    summaries = paginate(client, "list_knowledge_bases", "knowledgeBaseSummaries")
+    return each(lambda k: client.get_knowledge_base(knowledgeBaseId=k["knowledgeBaseId"])["knowledgeBase"],
+                summaries, ctx.workers)
+
+
+def transform(raw: list[dict], scope: Scope) -> list[Item]:
+    return [
+        ("resource.bedrock.knowledge_base", k["knowledgeBaseArn"], BedrockKnowledgeBase(
+            arn=k["knowledgeBaseArn"], region=scope.region, name=k["name"], knowledge_base_id=k["knowledgeBaseId"],
+            roles=[k["roleArn"]] if k.get("roleArn") else [],
+        ))
+        for k in raw
+    ]

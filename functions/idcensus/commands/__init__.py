@@ -1,1 +1,0 @@
-"""Subcommands of `idcensus` declared beside their code (see cli.COMMAND_MODULES)."""
