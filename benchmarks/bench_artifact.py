@@ -73,6 +73,18 @@ def main() -> None:
         module = handler.rsplit(".", 1)[0]
         cpu, modules = measure(artifact, f"importlib.import_module({module!r})", args.repeat)
         print(f"{name:28} {handler:40} {cpu * 1000:8.0f} ms {cpu / base:7.2f}x {modules:8d}")
+    # What the account collector's first invocation adds: the pipeline, then the collectors a
+    # Tier-1-only account runs (registry-driven, imported lazily) against every tier's collectors.
+    from idcensus.collect.registry import COLLECTED
+
+    tier1 = sorted({c.collector for c in COLLECTED if c.tier == "identity"})
+    every = sorted({c.collector for c in COLLECTED})
+    pipeline = "importlib.import_module('idcensus.handlers.account'); importlib.import_module('idcensus.pipeline')"
+    print("\naccount collector, first invocation (imports only):")
+    for label, modules in (("handler + pipeline", []), ("+ Tier 1 collector", tier1), ("+ every tier's collectors", every)):
+        body = pipeline + "".join(f"; importlib.import_module({m!r})" for m in modules)
+        cpu, count = measure(artifact, body, args.repeat)
+        print(f"  {label:28} {cpu * 1000:6.0f} ms CPU {count:6d} modules")
     print(json.dumps({"artifact_mb": round(total / 1e6, 1)}))
 
 

@@ -192,3 +192,11 @@ def test_backfill_and_check_run_on_their_samples(deployed):
     for event in ("Schedule", "AfterMemberDeployment"):
         checked = deployed.run("CheckFunction", sample(f"CheckFunction.{event}"))
         assert checked["accounts"] == 1
+
+
+def test_the_artifact_holds_no_emulator_demo_or_seed_code(artifact):
+    names = {p.relative_to(artifact).parts[0] for p in artifact.iterdir()}
+    assert not names & {"idcensus_emulator", "moto", "tests", "pytest"}
+    shipped = {p.stem for p in (artifact / "idcensus").rglob("*.py")}
+    assert not shipped & {"demo", "demo_sso", "demo_resources", "demo_activity", "seed", "seed_sso", "seed_resources",
+                          "emulator", "gaps", "server", "local"}
