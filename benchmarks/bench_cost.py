@@ -186,6 +186,8 @@ class Meter:
         _, service, op = event_name.split(".", 2)
         self.calls[f"{service}.{op}"] += 1
         self.latency_ms += PRICES["model"]["latency_ms"].get(service, 10)
+        if service == "dynamodb" and op == "GetItem":  # small items: one unit, half when eventually consistent
+            self.rru += 1 if json.loads(request.body).get("ConsistentRead") else 0.5
         if service == "dynamodb" and op in ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"):
             body = json.loads(request.body)
             if op == "BatchWriteItem":

@@ -216,3 +216,18 @@ def test_through_the_handlers(env, monkeypatch):
 def test_windows_need_the_refresh_queue():
     with pytest.raises(ValueError, match="refresh_queue_url"):
         Settings(table_name="t", bucket_name="b", activity_window_seconds=600)
+
+
+def test_windows_need_no_action_the_functions_are_not_granted(env):
+    """Staging (normalizer) and the window's export (refresh function) use only what permissions.py grants."""
+    from idcensus.permissions import CENTRAL_ACTIONS
+
+    clock = Clock(T0)
+    normalizer, refresh = make_service(env, clock), make_service(env, clock)
+    normalizer.process([event(ACCOUNT, "alice", T0)])
+    clock.at = window_due(WINDOW, 600)
+    refresh.refresh_batch("r").add_message(announced(normalizer)[0]["MessageBody"])
+    assert len(exported_ids()) == 1
+    for name, service in (("events", normalizer), ("refresh", refresh)):
+        called = {call.replace(".", ":", 1) for call in service.factory.counter.calls}
+        assert called <= set(CENTRAL_ACTIONS[name]), f"{name}: {sorted(called - set(CENTRAL_ACTIONS[name]))}"
