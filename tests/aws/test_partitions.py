@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import boto3
 import pytest
+from tests.aws.conftest import ACCOUNT
 
 from idcensus.access_check import run_check
 from idcensus.aws import ClientFactory
 from idcensus.census import gather, to_records
 from idcensus.collect.contract import AccountInfo, CollectOptions
-from idcensus.store.state import StateTable
 from idcensus.store.setup import ensure_table
+from idcensus.store.state import StateTable
 from idcensus.stream.refresh import Refresher
-from tests.aws.conftest import ACCOUNT
 
 PARTITIONS = [("us-gov-west-1", "aws-us-gov"), ("cn-north-1", "aws-cn")]
 
