@@ -129,7 +129,9 @@ def test_every_event_the_census_uses_is_still_forwarded(rules):
         if census_use(envelope) and forwarded(BEFORE, envelope):
             used += 1
             assert forwarded(rules, envelope), f"{name}: {census_use(envelope)} would be lost"
-    assert used >= 40  # fixtures and corpus: sign-ins, IAM and Identity Center writes, human role sessions
+    # Sign-ins, IAM and Identity Center writes, human role sessions: 12 in events/cloudtrail, 48 with the
+    # shared corpus (read in place; a checkout without ../shared has only the fixtures).
+    assert used >= (40 if CORPUS.exists() else 10)
 
 
 def test_only_aws_service_sessions_are_left_in_the_account(rules):
