@@ -9,7 +9,7 @@ TOOLS_PYTHON ?= $(shell PYENV_VERSION=3.12.1 pyenv which python 2>/dev/null || c
 CHECKOV_VERSION := 3.3.30
 CHECKOV_STAMP := .tools/checkov/.installed-$(CHECKOV_VERSION)
 
-.PHONY: demo test tools lint bench schema clean
+.PHONY: demo test test-integrity tools lint bench schema clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ test: $(VENV)/.installed tools
 	# e2e tests' emulator (moto's server in the same worker process) if both shared a worker.
 	$(VENV)/bin/python -m pytest -n 2 tests/unit tests/aws tests/templates
 	$(VENV)/bin/python -m pytest -n 2 tests/e2e tests/artifact
+
+# The whole fault matrix of tests/aws/test_commit_point.py (every write step x every fault kind, ~10 min);
+# `make test` runs every third step per kind, which still faults every step once.
+test-integrity: $(VENV)/.installed
+	IDCENSUS_FAULT_STRIDE=1 $(VENV)/bin/python -m pytest -n 2 -s tests/aws/test_commit_point.py
 
 tools: $(CHECKOV_STAMP)
 

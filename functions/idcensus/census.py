@@ -1,4 +1,4 @@
-"""One census run over many accounts: assume, collect, diff into DynamoDB, export to S3."""
+"""One census run over many accounts: assume, collect, update state, export the whole snapshot and its changes, publish."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from idcensus.collect.account import AccountResult, account_record, collect_acco
 from idcensus.collect.contract import AccountInfo, CollectOptions, Outcomes, account_arn
 from idcensus.collect.documents import timestamp
 from idcensus.collect.registry import BY_NAME
+from idcensus.model.changes import carried_forward, changes_between
 from idcensus.model.records import Account, make_record
+from idcensus.store.commit import publish_run
 from idcensus.store.export import Exporter
 from idcensus.store.runs import AccountOutcome
 from idcensus.store.state import StateTable, stream_activity
@@ -106,44 +108,59 @@ def gather(factory, info: AccountInfo, *, role_name: str, external_id: str | Non
 
 
 def store(result: AccountResult, *, run_id: str, collected_at: str, state: StateTable, exporter: Exporter,
-          started: datetime | None = None) -> AccountOutcome:
-    """Diff one account's records into DynamoDB and write its export parts."""
+          base_run_id: str | None = None, started: datetime | None = None) -> AccountOutcome:
+    """Update the account's current state in DynamoDB and write its export parts: the whole
+    inventory (what this run could not see carried forward, marked stale) and its changes against
+    the snapshot of `base_run_id`, the last published run. Nothing is published here."""
     from idcensus.access_check import attach_check
 
     account_id = result.account.account_id
     existing = state.current(account_id)  # one Query: records, stream activity, the latest check
     result.account = attach_check(result.account, existing)
     records = with_stream_activity(to_records(result, run_id, collected_at), stream_activity(existing))
-    diff = state.apply(
-        account_id,
-        records,
-        authoritative=authoritative_types(result),
-        keep=set(result.account.collection.skipped_principals),
-        now=collected_at,
-        existing=existing,
-    )
-    files = exporter.write_account(run_id, account_id, records, diff.changes)
-    counts: dict[str, int] = {}
-    for change in diff.changes:
-        counts[change["change"]] = counts.get(change["change"], 0) + 1
+    authoritative = authoritative_types(result)
+    keep = set(result.account.collection.skipped_principals)
     col = result.account.collection
+    carried = []
+    if col.status != "ok" or keep:  # read the stored records only when something was not seen
+        carried = carried_forward(state.records(account_id), records, authoritative=authoritative, keep=keep,
+                                  reason=stale_reason(col))
+    diff = state.apply(account_id, records, authoritative=authoritative, keep=keep, now=collected_at,
+                       existing=existing)
+    snapshot = [*records, *carried]
+    changes = changes_between(exporter.published_snapshot(base_run_id, account_id), snapshot, now=collected_at)
+    files = exporter.write_account(run_id, account_id, snapshot, changes)
+    counts: dict[str, int] = {}
+    for change in changes:
+        counts[change["change"]] = counts.get(change["change"], 0) + 1
     return AccountOutcome(
         account_id=account_id, status=col.status, capabilities=col.capabilities, error=col.error,
-        records=len(records), changes=counts, items_written=diff.items_written,
+        records=len(snapshot), changes=counts, items_written=diff.items_written,
         seconds=(datetime.now(UTC) - (started or datetime.now(UTC))).total_seconds(), files=files,
+        carried=len(carried), carried_reason=stale_reason(col) if carried else None,
     )
+
+
+def stale_reason(col) -> str:
+    """Why records were carried forward: the account's error, or its capabilities not collected."""
+    if col.error:
+        return f"{col.status}: {col.error}"
+    missed = [f"{name}: {outcome}" for name, outcome in sorted(col.capabilities.items()) if outcome != "ok"]
+    return "; ".join(missed) or "principal deleted while the run read it"
 
 
 def collect_one(
     factory, info: AccountInfo, *, role_name: str, external_id: str | None, run_id: str,
     state: StateTable, exporter: Exporter, max_workers: int = 8, options: CollectOptions | None = None,
+    base_run_id: str | None = None,
 ) -> AccountOutcome:
     started = datetime.now(UTC)
     collected_at = now_iso()
     options = costs.with_incremental_start(options or CollectOptions(), info, state.table)
     result = gather(factory, info, role_name=role_name, external_id=external_id, run_id=run_id,
                     max_workers=max_workers, options=options)
-    return store(result, run_id=run_id, collected_at=collected_at, state=state, exporter=exporter, started=started)
+    return store(result, run_id=run_id, collected_at=collected_at, state=state, exporter=exporter,
+                 base_run_id=base_run_id, started=started)
 
 
 def failed_account(info: AccountInfo, error: str) -> Account:
@@ -165,6 +182,7 @@ def run_census(
     run_id = new_run_id()
     started_at = now_iso()
     previous = exporter.latest()
+    base_run_id = previous["run_id"] if previous else None
     outcomes: list[AccountOutcome] = []
     options = with_org_accounts(options, [a.account_id for a in accounts])
     if record_organization:  # never from a partial list: refreshes between runs would call sisters outsiders
@@ -172,7 +190,8 @@ def run_census(
     with ThreadPoolExecutor(max_workers=account_workers) as pool:
         futures = [
             pool.submit(collect_one, factory, info, role_name=role_name, external_id=external_id, run_id=run_id,
-                        state=state, exporter=exporter, max_workers=principal_workers, options=options)
+                        state=state, exporter=exporter, max_workers=principal_workers, options=options,
+                        base_run_id=base_run_id)
             for info in accounts
         ]
         for future in as_completed(futures):
@@ -181,9 +200,10 @@ def run_census(
             if on_account:
                 on_account(outcome)
     outcomes.sort(key=lambda o: o.account_id)
-    manifest = exporter.publish(
+    manifest = publish_run(  # the commit point: see store/commit.py
+        exporter,
         run_id=run_id,
-        previous_run_id=previous["run_id"] if previous else None,
+        base_run_id=base_run_id,
         started_at=started_at,
         finished_at=now_iso(),
         files=[f for o in outcomes for f in o.files],

@@ -19,6 +19,7 @@ from idcensus.collect.account import AccountResult
 from idcensus.collect.contract import AccountInfo, CollectOptions
 from idcensus.collect.org import list_active_accounts
 from idcensus.settings import Settings
+from idcensus.store.commit import RunSuperseded, publish_run
 from idcensus.store.export import Exporter
 from idcensus.store.runs import RunTable
 from idcensus.store.state import StateTable
@@ -78,8 +79,15 @@ class Pipeline:
         return self._finish_account(message["run_id"], result, datetime.now(UTC))
 
     def _finish_account(self, run_id: str, result: AccountResult, started: datetime) -> str:
-        outcome = store(result, run_id=run_id, collected_at=now_iso(), state=self.state,
-                        exporter=self.exporter, started=started)
+        counter = self.runs.counter(run_id)
+        if counter["status"] != "open" or result.account.account_id in counter.get("done_accounts", ()):
+            # A redelivery after the account was counted: its recorded parts stand (the manifest's sha256s);
+            # the finish message the first delivery may have died before sending is sent again.
+            if counter["status"] == "open" and len(counter.get("done_accounts", ())) >= int(counter["total"]):
+                self._finish_queue({"run_id": run_id})
+            return "duplicate"
+        outcome = store(result, run_id=run_id, collected_at=now_iso(), state=self.state, exporter=self.exporter,
+                        base_run_id=counter.get("previous_run_id"), started=started)
         if self.runs.record(run_id, outcome):
             self.sqs.send_message(QueueUrl=self.settings.finish_queue_url, MessageBody=json.dumps({"run_id": run_id}))
         return outcome.status
@@ -91,21 +99,22 @@ class Pipeline:
             return None
         counter = self.runs.counter(run_id)
         outcomes = self.runs.outcomes(run_id)
-        manifest = self.exporter.publish(
-            run_id=run_id,
-            previous_run_id=counter.get("previous_run_id"),
-            started_at=counter["started_at"],
-            finished_at=now_iso(),
-            files=[f for o in outcomes for f in o.files],
-            accounts=[o.manifest_entry() for o in outcomes],
-        )
+        try:
+            manifest = publish_run(  # the commit point: see store/commit.py
+                self.exporter, run_id=run_id, base_run_id=counter.get("previous_run_id"),
+                started_at=counter["started_at"], finished_at=now_iso(),
+                files=[f for o in outcomes for f in o.files], accounts=[o.manifest_entry() for o in outcomes],
+            )
+        except RunSuperseded:
+            self.runs.mark_closed(run_id, None, now_iso(), status="superseded")
+            raise
         manifest_key = f"{self.exporter.run_prefix(run_id)}manifest.json"
-        self.runs.mark_closed(run_id, manifest_key, manifest["finished_at"])
-        if self.settings.vendor_queue_url:
+        if self.settings.vendor_queue_url:  # before marking closed: a crash in between sends it again, never never
             notice = {"event": "idcensus.run.completed", "run_id": run_id, "bucket": self.exporter.bucket,
                       "manifest_key": manifest_key, "schema_version": manifest["schema_version"],
                       "accounts": len(outcomes), "failed_accounts": sum(o.status == "failed" for o in outcomes)}
             self.sqs.send_message(QueueUrl=self.settings.vendor_queue_url, MessageBody=json.dumps(notice))
+        self.runs.mark_closed(run_id, manifest_key, manifest["finished_at"])
         return manifest
 
 
@@ -119,7 +128,7 @@ class Pipeline:
             if listed["started_at"] >= limit:
                 continue
             run = self.runs.find(listed["run_id"])
-            if run is None or run["status"] == "closed":  # a crash after the listing or after the close
+            if run is None or run["status"] in ("closed", "superseded"):  # a crash after the listing or after the close
                 self.runs.unlist(listed["run_id"])
                 continue
             overdue.append(listed["run_id"])

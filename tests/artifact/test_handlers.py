@@ -163,7 +163,8 @@ def test_sweep_runs_on_its_schedule_input(deployed):
 
 
 def test_dead_lettered_account_is_recorded_failed_and_closes_its_run(deployed):
-    planned = deployed.run("PlannerFunction", sample("PlannerFunction.Schedule"))
+    tick = {**sample("PlannerFunction.Schedule"), "id": "0b7c1e2a-0000-4000-8000-00000000d1ed"}  # the next tick
+    planned = deployed.run("PlannerFunction", tick)
     queue_event(deployed.refs["AccountQueue"])  # the collector "crashed": its message went to the DLQ
     for record in sample("FinisherFunction.DeadLetters")["Records"]:
         body = json.loads(record["body"])

@@ -32,7 +32,8 @@ def test_every_export_file_matches_its_manifest(cli, s3, org):
     assert all(a["status"] == "ok" for a in manifest["accounts"])
     run_prefix = f"idcensus/v1/runs/{summary['run_id']}/"
     listed = {o["Key"] for o in s3.list_objects_v2(Bucket=cli.bucket, Prefix=run_prefix)["Contents"]}
-    assert listed == {f["key"] for f in manifest["files"]} | {summary["manifest_key"]}  # nothing unlisted
+    indexes = {f"{run_prefix}accounts/account={a}.json" for a in org.accounts.values()}  # the next run's diff base
+    assert listed == {f["key"] for f in manifest["files"]} | {summary["manifest_key"]} | indexes  # nothing unlisted
     schemas = all_schemas()
     seen = set()
     for f in manifest["files"]:

@@ -130,7 +130,13 @@ def transform_charges(results: list[dict[str, Any]]) -> list[Item]:
 
 
 def charge_id(month: str, vendor: str, product: str) -> str:
-    return f"marketplace/{month}/{vendor}/{product}"
+    """`marketplace/<month>/<vendor>/<product>`, '%' and '/' in each part percent-escaped, so
+    ("a", "b/c") and ("a/b", "c") differ and a plain name keeps the id it always had."""
+    return "/".join(["marketplace", *(_escape(part) for part in (month, vendor, product))])
+
+
+def _escape(part: str) -> str:
+    return part.replace("%", "%25").replace("/", "%2F")
 
 
 def _decimal(value: Decimal) -> str:

@@ -13,7 +13,8 @@ def record_handler(record: AccountRecord):
     message = record.body
     logger.append_keys(run_id=message.run_id, account_id=message.account.account_id)
     status = runtime.pipeline().collect(message.model_dump())
-    metrics.add_metric(name="FailedAccounts" if status == "failed" else "CollectedAccounts", unit="Count", value=1)
+    if status != "duplicate":  # a redelivery of an account already counted
+        metrics.add_metric(name="FailedAccounts" if status == "failed" else "CollectedAccounts", unit="Count", value=1)
     logger.info("account collected", extra={"status": status})
     return status
 

@@ -5,6 +5,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from idcensus.handlers import runtime
 from idcensus.handlers.inputs import FinishRecord
 from idcensus.observability import logger, metrics, tracer
+from idcensus.store.commit import RunSuperseded
 
 processor = BatchProcessor(event_type=EventType.SQS, model=FinishRecord)
 
@@ -16,7 +17,12 @@ def record_handler(record: FinishRecord):
         runtime.pipeline().dead_letter(message.model_dump())
         metrics.add_metric(name="FailedAccounts", unit="Count", value=1)
         return "dead-lettered"
-    manifest = runtime.pipeline().close(message.run_id)
+    try:
+        manifest = runtime.pipeline().close(message.run_id)
+    except RunSuperseded as exc:  # ended visibly: status superseded in the run table, a warning and a metric
+        logger.warning("run superseded", extra={"reason": str(exc)})
+        metrics.add_metric(name="SupersededRuns", unit="Count", value=1)
+        return "superseded"
     if manifest is not None:
         failed = sum(a["status"] == "failed" for a in manifest["accounts"])
         logger.info("run closed", extra={"accounts": len(manifest["accounts"]), "failed_accounts": failed})

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"  # 1.1.0: stale, stale_reason on carried-forward records
 
 # not_enabled: the service answers only once the customer switches it on (Cost Explorer).
 Outcome = Literal["ok", "denied", "failed", "skipped", "not_enabled"]

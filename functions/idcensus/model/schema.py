@@ -32,6 +32,8 @@ def envelope_schema(type_: str) -> dict[str, Any]:
             "deleted": {"type": "boolean"},
             "deleted_at": {"type": "string", "format": "date-time"},
             "change": {"enum": CHANGE_VALUES, "description": "only in changes files"},
+            "stale": {"const": True, "description": "carried forward: this run could not collect it (since 1.1.0)"},
+            "stale_reason": {"type": "string", "description": "why it was not collected (since 1.1.0)"},
             "data": data_schema,
         },
     }

@@ -84,28 +84,60 @@ class Exporter:
     def write_account(
         self, run_id: str, account_id: str, records: Iterable[dict[str, Any]], changes: Iterable[dict[str, Any]]
     ) -> list[FileEntry]:
-        files = []
-        for kind, items in (("snapshot", records), ("changes", changes)):
-            by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            for item in items:
-                by_type[item["type"]].append(item)
-            for type_, group in sorted(by_type.items()):
-                for n, start in enumerate(range(0, len(group), PART_RECORDS)):
-                    files.append(self._put_part(run_id, kind, type_, account_id, n, group[start : start + PART_RECORDS]))
+        """The account's snapshot and changes parts, then its index (the files, for a later run's diff)."""
+        files = [*self.write_parts(run_id, account_id, "snapshot", records),
+                 *self.write_parts(run_id, account_id, "changes", changes)]
+        self.write_index(run_id, account_id, files)
         return files
+
+    def write_parts(self, run_id: str, account_id: str, kind: str, items: Iterable[dict[str, Any]]) -> list[FileEntry]:
+        by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for item in items:
+            by_type[item["type"]].append(item)
+        files = []
+        for type_, group in sorted(by_type.items()):
+            for n, start in enumerate(range(0, len(group), PART_RECORDS)):
+                files.append(self._put_part(run_id, kind, type_, account_id, n, group[start : start + PART_RECORDS]))
+        return files
+
+    def write_index(self, run_id: str, account_id: str, files: list[FileEntry]) -> None:
+        self._put_json(self.index_key(run_id, account_id), {"files": [asdict(f) for f in files]})
+
+    def index_key(self, run_id: str, account_id: str) -> str:
+        return f"{self.run_prefix(run_id)}accounts/account={account_id}.json"
+
+    def read_records(self, files: Iterable[FileEntry], kind: str = "snapshot") -> list[dict[str, Any]]:
+        return [r for f in files if f.kind == kind
+                for r in decode_lines(self.s3.get_object(Bucket=self.bucket, Key=f.key)["Body"].read())]
+
+    def account_files(self, run_id: str, account_id: str) -> list[FileEntry]:
+        """An account's files in a run, from its index (or, for a run written before indexes, the manifest)."""
+        index = self._get_json(self.index_key(run_id, account_id))
+        if index is None:
+            index = self._get_json(f"{self.run_prefix(run_id)}manifest.json") or {"files": []}
+        return [FileEntry(**f) for f in index["files"] if f["account_id"] == account_id]
+
+    def published_snapshot(self, run_id: str | None, account_id: str) -> list[dict[str, Any]]:
+        """One account's records in a published run's snapshot; nothing before the first run."""
+        return self.read_records(self.account_files(run_id, account_id)) if run_id else []
+
+    def manifest(self, run_id: str) -> dict[str, Any] | None:
+        return self._get_json(f"{self.run_prefix(run_id)}manifest.json")
+
+    def _get_json(self, key: str) -> dict[str, Any] | None:
+        try:
+            return json.loads(self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+        except ClientError as exc:
+            if error_code(exc) in {"NoSuchKey", "404"}:
+                return None
+            raise
 
     def _put_part(self, run_id, kind, type_, account_id, n, records) -> FileEntry:
         key = f"{self.run_prefix(run_id)}{kind}/type={type_}/account={account_id}/part-{n:05d}.jsonl.gz"
         return put_part(self.s3, self.bucket, key, records, kind=kind, type_=type_, account_id=account_id)
 
     def latest(self) -> dict[str, Any] | None:
-        try:
-            body = self.s3.get_object(Bucket=self.bucket, Key=f"{self.prefix}latest.json")["Body"].read()
-        except ClientError as exc:
-            if error_code(exc) in {"NoSuchKey", "404"}:
-                return None
-            raise
-        return json.loads(body)
+        return self._get_json(f"{self.prefix}latest.json")
 
     def publish(
         self,

@@ -9,6 +9,7 @@ for 1,000 accounts, and SQS redelivery is harmless because adding to a set is id
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -30,10 +31,15 @@ class AccountOutcome:
     items_written: int
     seconds: float
     files: list[FileEntry] = field(default_factory=list)
+    carried: int = 0  # records carried forward from the last successful collection, marked stale
+    carried_reason: str | None = None
 
     def manifest_entry(self) -> dict[str, Any]:
-        return {"account_id": self.account_id, "status": self.status, "capabilities": self.capabilities,
-                "error": self.error}
+        entry = {"account_id": self.account_id, "status": self.status, "capabilities": self.capabilities,
+                 "error": self.error}
+        if self.carried:
+            entry["carried"] = {"records": self.carried, "reason": self.carried_reason}
+        return entry
 
 
 
@@ -124,15 +130,16 @@ class RunTable:
     def claim_close(self, run_id: str, now: str, stale_before: str | None = None) -> bool:
         """Only one finisher closes a run, however many finish messages arrive. A claim older than
         `stale_before` (its finisher died between claiming and closing) may be taken over."""
-        condition = "#s = :open"
-        values = {":closing": "closing", ":open": "open", ":now": now}
+        # The token makes botocore's retry of a claim whose response was lost find its own claim.
+        condition = "#s = :open OR claim_token = :token"
+        values = {":closing": "closing", ":open": "open", ":now": now, ":token": uuid.uuid4().hex}
         if stale_before:
             condition += " OR (#s = :closing AND claimed_at < :stale)"
             values[":stale"] = stale_before
         try:
             self.table.update_item(
                 Key={"pk": run_pk(run_id), "sk": "RUN"},
-                UpdateExpression="SET #s = :closing, claimed_at = :now",
+                UpdateExpression="SET #s = :closing, claimed_at = :now, claim_token = :token",
                 ConditionExpression=condition,
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues=values,
@@ -143,12 +150,13 @@ class RunTable:
             raise
         return True
 
-    def mark_closed(self, run_id: str, manifest_key: str, finished_at: str) -> None:
+    def mark_closed(self, run_id: str, manifest_key: str | None, finished_at: str, status: str = "closed") -> None:
+        """The run's end: `closed` (published) or `superseded` (a newer run was published first)."""
         self.table.update_item(
             Key={"pk": run_pk(run_id), "sk": "RUN"},
             UpdateExpression="SET #s = :closed, manifest_key = :m, finished_at = :f",
             ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":closed": "closed", ":m": manifest_key, ":f": finished_at},
+            ExpressionAttributeValues={":closed": status, ":m": manifest_key, ":f": finished_at},
         )
         self.unlist(run_id)
 

@@ -7,6 +7,7 @@ directly. Items carry the record's content hash, so an unchanged re-run writes n
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -58,6 +59,19 @@ class StateTable:
                 return items
             params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    def records(self, account_id: str) -> list[dict[str, Any]]:
+        """Every live record of the account as last collected (the carry-forward of a run that
+        could not see some of them)."""
+        records: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(pk(account_id))}
+        while True:
+            page = self.table.query(**params)
+            records += [self.decode(i) for i in page["Items"] if "record_type" in i and "id" in i
+                        and not i.get("deleted") and not i["sk"].startswith(("activity#", "check#"))]
+            if "LastEvaluatedKey" not in page:
+                return records
+            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     def put_organization(self, account_ids: Iterable[str], organization_id: str | None) -> None:
         """The organization's accounts as the latest run saw them: a targeted refresh between runs
         uses them to tell sister accounts from outsiders in a trust policy."""
@@ -72,7 +86,7 @@ class StateTable:
 
     def get(self, account_id: str, type_: str, id_: str) -> dict[str, Any] | None:
         item = self.table.get_item(Key={"pk": pk(account_id), "sk": f"{type_}#{id_}"}).get("Item")
-        return json.loads(item["record"]) if item else None
+        return self.decode(item) if item else None
 
     def apply(
         self,
@@ -102,7 +116,8 @@ class StateTable:
                 if old is not None and old.get("content_hash") == digest:
                     continue
                 change = "created" if old is None or old.get("deleted") else "updated"
-                batch.put_item(Item=self._item(record, digest))
+                for item in self._items(record, digest):
+                    batch.put_item(Item=item)
                 diff.items_written += 1
                 diff.changes.append({**record, "change": change})
             for key, old in existing.items():
@@ -115,16 +130,38 @@ class StateTable:
                 if record is None:
                     continue
                 gone = {**record, "deleted": True, "deleted_at": now}
-                batch.put_item(Item=self._item(gone, content_hash(gone)))
+                for item in self._items(gone, content_hash(gone)):
+                    batch.put_item(Item=item)
                 diff.items_written += 1
                 diff.changes.append({**gone, "change": "deleted"})
         return diff
 
     def put_record(self, record: dict[str, Any]) -> None:
         """Write one record as apply() does (the activity stream's targeted refresh)."""
-        self.table.put_item(Item=self._item(record, content_hash(record)))
+        with self.table.batch_writer() as batch:
+            for item in self._items(record, content_hash(record)):
+                batch.put_item(Item=item)
 
-    def _item(self, record: dict[str, Any], digest: str) -> dict[str, Any]:
+    def decode(self, item: dict[str, Any]) -> dict[str, Any]:
+        """The record an item holds: inline JSON, gzip JSON, or gzip JSON in chunk items."""
+        if "record" in item:
+            return json.loads(item["record"])
+        if "record_gz" in item:
+            return json.loads(gzip.decompress(_bytes(item["record_gz"])))
+        params: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(item["pk"])
+                                  & Key("sk").begins_with(f"{CHUNK_PREFIX}{item['sk']}#"), "ConsistentRead": True}
+        parts: list[bytes] = []
+        while True:
+            page = self.table.query(**params)
+            parts += [_bytes(i["part"]) for i in page["Items"]]
+            if "LastEvaluatedKey" not in page:
+                break
+            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return json.loads(gzip.decompress(b"".join(parts[: int(item["record_chunks"])])))
+
+    def _items(self, record: dict[str, Any], digest: str) -> list[dict[str, Any]]:
+        """The record's item, and its chunk items (written first) when it would pass DynamoDB's 400 KB:
+        a group of 20,000 members or a role with large policies is still one record."""
         item = {
             "pk": pk(record["account_id"]),
             "sk": sk(record),
@@ -134,11 +171,27 @@ class StateTable:
             "deleted": record["deleted"],
             "run_id": record["run_id"],
             "collected_at": record["collected_at"],
-            "record": json.dumps(record, sort_keys=True, separators=(",", ":")),
         }
         if record.get("deleted_at"):
             item["deleted_at"] = record["deleted_at"]
-        return item
+        text = json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
+        if len(text) <= INLINE_BYTES:
+            return [{**item, "record": text.decode()}]
+        packed = gzip.compress(text, mtime=0)
+        if len(packed) <= INLINE_BYTES:
+            return [{**item, "record_gz": packed}]
+        chunks = [packed[at:at + INLINE_BYTES] for at in range(0, len(packed), INLINE_BYTES)]
+        return [*({"pk": item["pk"], "sk": f"{CHUNK_PREFIX}{item['sk']}#{n:05d}", "part": chunk}
+                  for n, chunk in enumerate(chunks)),
+                {**item, "record_chunks": len(chunks)}]
+
+
+INLINE_BYTES = 300_000  # of a record's JSON in one item; DynamoDB's item limit is 400 KB
+CHUNK_PREFIX = "chunk#"  # sk of a large record's chunk items: chunk#<type>#<id>#<n>; never a record type
+
+
+def _bytes(value: Any) -> bytes:
+    return bytes(value.value) if hasattr(value, "value") else bytes(value)
 
 
 def stream_activity(items: dict[str, dict[str, Any]]) -> dict[str, str]:

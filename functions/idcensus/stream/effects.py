@@ -11,6 +11,7 @@ The census's StateTable.apply skips `activity#` items: that type is never author
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,19 +107,25 @@ class Effects:
         return True
 
     def claim_refresh(self, account_id: str, kind: str, name: str) -> bool:
-        """True when no refresh of this principal is already pending inside the debounce window."""
+        """True when no refresh of this principal is already pending inside the debounce window.
+        The claim carries a token: when botocore retries the put after a lost response and collides
+        with its own marker, the token read back says the claim is ours, not a debounce."""
         now_ms = int(time.time() * 1000)
+        token = uuid.uuid4().hex
+        key = {"pk": f"REFRESH#{account_id}#{kind}#{name}", "sk": "REFRESH"}
         try:
             self.table.put_item(
-                Item={"pk": f"REFRESH#{account_id}#{kind}#{name}", "sk": "REFRESH",
+                Item={**key, "token": token,
                       "due_at_ms": now_ms + self.debounce_seconds * 1000, "expires_at": now_ms // 1000 + DAY},
-                ConditionExpression="attribute_not_exists(pk) OR due_at_ms < :now",
-                ExpressionAttributeValues={":now": now_ms},
+                ConditionExpression="attribute_not_exists(pk) OR due_at_ms < :now OR #t = :token",
+                ExpressionAttributeNames={"#t": "token"},
+                ExpressionAttributeValues={":now": now_ms, ":token": token},
             )
         except ClientError as exc:
-            if error_code(exc) == CONDITION_FAILED:
-                return False
-            raise
+            if error_code(exc) != CONDITION_FAILED:
+                raise
+            item = self.table.get_item(Key=key, ConsistentRead=True).get("Item") or {}
+            return item.get("token") == token
         return True
 
     def release_refresh(self, account_id: str, kind: str, name: str) -> None:

@@ -3,7 +3,7 @@
 The activity record (validated by idcensus.model.activity.ActivityRecord; built here as plain dicts
 because this is the hot path):
 
-    {"schema_version": "1.0.0", "type": "activity.event",
+    {"schema_version": "1.1.0", "type": "activity.event",
      "id": eventID (the dedupe key), "account_id": recipientAccountId,
      "event_time": "YYYY-MM-DDTHH:MM:SS[.fff]Z", "received_at": RFC3339 or None,
      "data": {

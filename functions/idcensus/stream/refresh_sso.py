@@ -13,7 +13,6 @@ means the account's only instance). A user is re-read with DescribeUser + ListGr
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -218,7 +217,7 @@ def _stored(state: StateTable, owner: str, kind: str, ps_arn: str, accounts) -> 
             page = state.table.query(**params)
             for item in page["Items"]:
                 if not item.get("deleted"):
-                    out[item["id"]] = json.loads(item["record"])
+                    out[item["id"]] = state.decode(item)
             if "LastEvaluatedKey" not in page:
                 break
             params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
