@@ -3,28 +3,15 @@ validation error naming the field, never a KeyError deep in the pipeline."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel, SqsRecordModel
 from pydantic import BaseModel, Field, Json
 
-
-class AccountFields(BaseModel):
-    """What the planner says about an account (collect/contract.AccountInfo's fields)."""
-
-    account_id: str = Field(pattern=r"^\d{12}$")
-    name: str | None = None
-    email: str | None = None
-    status: str | None = None
-    organization_id: str | None = None
-    ou_path: str | None = None
-    joined_at: Any = None
-    management: bool = False
+from idcensus.collect.contract import AccountInfo
 
 
 class AccountMessage(BaseModel):
     run_id: str = Field(min_length=1)
-    account: AccountFields
+    account: AccountInfo  # the contract's dataclass, validated field by field
 
 
 class AccountRecord(SqsRecordModel):
@@ -36,7 +23,7 @@ class FinishMessage(BaseModel):
     swept (finish queue, with the reason)."""
 
     run_id: str = Field(min_length=1)
-    account: AccountFields | None = None
+    account: AccountInfo | None = None
     reason: str | None = None
 
 
