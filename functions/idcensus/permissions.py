@@ -24,6 +24,10 @@ CENTRAL_ACTIONS: dict[str, tuple[str, ...]] = {
         "sqs:SendMessage",
     ),
     "account": (
+        # The previous published run's manifest and snapshot: the account's changes are diffed against them.
+        "s3:GetObject",
+        # Not called: without it S3 answers 403, not NoSuchKey, for latest.json before the first run.
+        "s3:ListBucket",
         "sts:AssumeRole",
         "dynamodb:Query",
         "dynamodb:GetItem",
@@ -34,6 +38,9 @@ CENTRAL_ACTIONS: dict[str, tuple[str, ...]] = {
         "sqs:SendMessage",
     ),
     "finisher": (
+        # Close: the published run's manifest and snapshot, to compute this run's changes against them.
+        "s3:GetObject",
+        "s3:ListBucket",  # not called: NoSuchKey rather than 403 for a missing latest.json
         "dynamodb:GetItem",
         "dynamodb:UpdateItem",
         # A dead-lettered account is stored as failed like a collected one: state diff and outcome.
@@ -68,7 +75,7 @@ CENTRAL_ACTIONS: dict[str, tuple[str, ...]] = {
         "sts:AssumeRole",
         "dynamodb:GetItem",
         "dynamodb:Query",
-        "dynamodb:PutItem",
+        "dynamodb:BatchWriteItem",  # the refreshed records (and a large record's chunk items)
         "s3:PutObject",
         "sqs:SendMessage",
     ),
@@ -90,6 +97,8 @@ NOT_CALLED: dict[str, dict[str, str]] = {
     "planner": {
         "s3:ListBucket": "without it S3 answers 403, not NoSuchKey, for latest.json before the first run",
     },
+    "account": {"s3:ListBucket": "without it S3 answers 403, not NoSuchKey, for latest.json before the first run"},
+    "finisher": {"s3:ListBucket": "without it S3 answers 403, not NoSuchKey, for latest.json before the first run"},
     "events": {
         "dynamodb:DeleteItem": "releases a refresh request's debounce marker only when sending the request failed",
     },
@@ -100,8 +109,8 @@ NOT_CALLED: dict[str, dict[str, str]] = {
 # The queues use SQS-managed SSE, so sqs:SendMessage implies no KMS action.
 KMS_ACTIONS: dict[str, tuple[str, ...]] = {
     "planner": ("kms:Decrypt",),
-    "account": ("kms:GenerateDataKey",),
-    "finisher": ("kms:GenerateDataKey",),
+    "account": ("kms:GenerateDataKey", "kms:Decrypt"),
+    "finisher": ("kms:GenerateDataKey", "kms:Decrypt"),
     "events": ("kms:GenerateDataKey",),
     "refresh": ("kms:GenerateDataKey",),
     # Decrypt: trail log files encrypted with the trail's KMS key (SSE-KMS) are read through S3.
