@@ -22,10 +22,19 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed tools
 	$(VENV)/bin/ruff check functions emulator tests benchmarks
-	# Two runs: in-process moto (mock_aws) resets every backend when it starts, which would wipe the
-	# e2e tests' emulator (moto's server in the same worker process) if both shared a worker.
-	$(VENV)/bin/python -m pytest -n 2 tests/unit tests/aws tests/templates
-	$(VENV)/bin/python -m pytest -n 2 tests/e2e tests/artifact
+	# Two pytest runs: in-process moto (mock_aws) resets every backend when it starts, which would wipe
+	# the e2e tests' emulator (moto's server in the same worker process) if both shared a worker. They
+	# run at the same time, so the cores stay busy while one run's tests wait (on child processes,
+	# moto, sleeps) or its last tests finish; the e2e report is printed after the other's, and either
+	# run failing fails the target. worksteal: an idle e2e worker takes the tests queued behind the
+	# demo, which tests/e2e/conftest.py starts first.
+	@e2e_log=$$(mktemp); \
+	$(VENV)/bin/python -m pytest -n 2 --dist worksteal tests/e2e tests/artifact > $$e2e_log 2>&1 & e2e=$$!; \
+	trap 'kill $$e2e 2>/dev/null; rm -f $$e2e_log' EXIT; \
+	$(VENV)/bin/python -m pytest -n 2 tests/unit tests/aws tests/templates; fast=$$?; \
+	wait $$e2e; slow=$$?; \
+	echo "==== tests/e2e tests/artifact (ran alongside) ===="; cat $$e2e_log; \
+	exit $$(( fast ? fast : slow ))
 
 # The whole fault matrix of tests/aws/test_commit_point.py (every write step x every fault kind, ~10 min);
 # `make test` runs every third step per kind, which still faults every step once.

@@ -3,6 +3,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import speedups
+
 # Never reach real AWS from a test: fake credentials, fixed region, no profile.
 os.environ.update(
     {
@@ -18,6 +20,23 @@ os.environ.pop("AWS_PROFILE", None)
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 DATA = Path(__file__).parent / "data"
+
+speedups.install()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "all_aws_managed_policies: moto's IAM holds every AWS-managed policy, "
+                            "not only those the project names (tests/speedups.py)")
+
+
+@pytest.fixture(autouse=True)
+def _aws_managed_policies(request):
+    """Only the AWS-managed policies the project names, unless the test is marked (tests/speedups.py)."""
+    if request.node.get_closest_marker("all_aws_managed_policies"):
+        with speedups.all_aws_managed_policies():
+            yield
+    else:
+        yield
 
 
 @pytest.fixture

@@ -76,6 +76,7 @@ CENTRAL_ACTIONS: dict[str, tuple[str, ...]] = {
         "dynamodb:GetItem",
         "dynamodb:Query",
         "dynamodb:BatchWriteItem",  # the refreshed records (and a large record's chunk items)
+        "dynamodb:PutItem",  # an activity window's export: its claim and its done marker
         "s3:PutObject",
         "sqs:SendMessage",
     ),

@@ -1,4 +1,6 @@
 import os
+from contextlib import contextmanager
+from unittest.mock import patch
 
 import boto3
 import pytest
@@ -12,10 +14,10 @@ os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 ACCOUNT = "123456789012"  # moto's default account
 
 
-@pytest.fixture
-def aws(monkeypatch):
-    # In-process, moto answers every request even when a hook already did (botocore runs all
-    # before-send handlers); let the hook's answer stand, as it does against the moto server.
+@contextmanager
+def moto_in_process():
+    """mock_aws, where an answer a botocore hook already gave stands, as it does against the moto
+    server (in-process, moto answers every request: botocore runs all before-send handlers)."""
     from moto.core.botocore_stubber import BotocoreStubber
 
     real = BotocoreStubber.__call__
@@ -25,8 +27,13 @@ def aws(monkeypatch):
             return None
         return real(self, event_name, request, **kwargs)
 
-    monkeypatch.setattr(BotocoreStubber, "__call__", stand_aside)
-    with mock_aws():
+    with patch.object(BotocoreStubber, "__call__", stand_aside), mock_aws():
+        yield
+
+
+@pytest.fixture
+def aws():
+    with moto_in_process():
         yield
 
 

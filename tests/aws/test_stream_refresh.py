@@ -6,7 +6,8 @@ import logging
 
 import boto3
 import pytest
-from tests.aws.conftest import ACCOUNT, factory
+from tests import speedups
+from tests.aws.conftest import ACCOUNT, factory, moto_in_process
 from tests.faults import query_error
 
 from idcensus.census import collect_one
@@ -20,6 +21,7 @@ from idcensus.stream.refresh import request_body
 from idcensus.stream.service import ActivityService
 from idcensus_emulator.demo_activity import cloudtrail, eventbridge, sqs_event, user_identity
 from idcensus_emulator.local import LambdaContext
+from idcensus_emulator.seed import SeededOrg, seed_identities
 
 READ_ROLE = "IdcensusReadOnly"
 USER_ARN = f"arn:aws:iam::{ACCOUNT}:user/carol"
@@ -27,17 +29,27 @@ ALLOWED_IAM = {"iam.GetUser", "iam.ListGroupsForUser", "iam.ListAttachedUserPoli
                "iam.GetUserPolicy", "iam.ListAccessKeys", "iam.ListMFADevices", "iam.GetLoginProfile"}
 
 
+@pytest.fixture(scope="module")
+def collected():
+    """The seeded account collected by the census, once per module: each test gets a copy of that
+    moto state (speedups.restore) instead of seeding and collecting again."""
+    with moto_in_process():
+        seed_identities(boto3.client("iam"), ACCOUNT, SeededOrg(ACCOUNT, {"m": ACCOUNT, "other": "210987654321"}))
+        boto3.client("dynamodb").create_table(**table_definition("state"))
+        boto3.client("s3").create_bucket(Bucket="exports")
+        vendor = boto3.client("sqs").create_queue(QueueName="vendor")["QueueUrl"]
+        settings = Settings(table_name="state", bucket_name="exports", role_name=READ_ROLE, vendor_queue_url=vendor)
+        collect_one(factory(), AccountInfo(ACCOUNT), role_name=READ_ROLE, external_id=None, run_id="r1",
+                    state=ActivityService(settings, factory()).state, exporter=Exporter(boto3.client("s3"), "exports"))
+        return speedups.snapshot(), settings
+
+
 @pytest.fixture
-def census(seeded):
+def census(aws, collected):
     """The seeded account collected once by the census, as the refresh finds it in production."""
-    boto3.client("dynamodb").create_table(**table_definition("state"))
-    boto3.client("s3").create_bucket(Bucket="exports")
-    vendor = boto3.client("sqs").create_queue(QueueName="vendor")["QueueUrl"]
-    settings = Settings(table_name="state", bucket_name="exports", role_name=READ_ROLE, vendor_queue_url=vendor)
-    service = ActivityService(settings, factory())
-    collect_one(factory(), AccountInfo(ACCOUNT), role_name=READ_ROLE, external_id=None, run_id="r1",
-                state=service.state, exporter=Exporter(boto3.client("s3"), "exports"))
-    return service
+    state, settings = collected
+    speedups.restore(state)
+    return ActivityService(settings, factory())
 
 
 def refresh(service, *targets):

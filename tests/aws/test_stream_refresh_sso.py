@@ -2,11 +2,13 @@
 re-reads only that set (never the directory or every set), writes with StateTable semantics under
 the instance owner's account, and lands in the activity changes export, like an IAM refresh."""
 
+import copy
 import json
 
 import boto3
 import pytest
-from tests.aws.conftest import ACCOUNT
+from tests import speedups
+from tests.aws.conftest import ACCOUNT, moto_in_process
 
 from idcensus.aws import ClientFactory
 from idcensus.census import collect_one
@@ -38,17 +40,26 @@ def settings(**extra) -> Settings:
     return Settings(table_name="state", bucket_name="exports", role_name=READ_ROLE, **extra)
 
 
+@pytest.fixture(scope="module")
+def collected():
+    """The seeded instance collected by the census, once per module: each test gets a copy of that
+    moto state (speedups.restore) instead of seeding and collecting again."""
+    with moto_in_process():
+        seeded = seed_identity_center(boto3.Session(), list(ORG), users=4, groups=2, permission_sets=3, assignments=6)
+        boto3.client("dynamodb").create_table(**table_definition("state"))
+        boto3.client("s3").create_bucket(Bucket="exports")
+        collect_one(make_factory(), AccountInfo(ACCOUNT), role_name=READ_ROLE, external_id=None, run_id="r1",
+                    state=ActivityService(settings(), make_factory()).state,
+                    exporter=Exporter(boto3.client("s3"), "exports"), options=CollectOptions(org_accounts=ORG))
+        return speedups.snapshot(), seeded
+
+
 @pytest.fixture
-def census(aws):
+def census(aws, collected):
     """An instance with users, groups, sets and assignments over two accounts, collected once by the census."""
-    seeded = seed_identity_center(boto3.Session(), list(ORG), users=4, groups=2, permission_sets=3, assignments=6)
-    boto3.client("dynamodb").create_table(**table_definition("state"))
-    boto3.client("s3").create_bucket(Bucket="exports")
-    service = ActivityService(settings(), make_factory())
-    collect_one(make_factory(), AccountInfo(ACCOUNT), role_name=READ_ROLE, external_id=None, run_id="r1",
-                state=service.state, exporter=Exporter(boto3.client("s3"), "exports"),
-                options=CollectOptions(org_accounts=ORG))
-    return service, seeded
+    state, seeded = collected
+    speedups.restore(state)
+    return ActivityService(settings(), make_factory()), copy.deepcopy(seeded)
 
 
 def sso_event(name: str, **request) -> str:

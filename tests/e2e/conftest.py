@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import boto3
 import pytest
@@ -24,11 +25,23 @@ def org(tmp_path_factory):
         yield seeded
 
 
+# `python -m MODULE ARGS`, with all botocore sessions of the process sharing the service models they
+# parse (tests/speedups.py): a child CLI assumes a role per account, a session each.
+PYTHON_M = f"""
+import importlib.util, runpy, sys
+spec = importlib.util.spec_from_file_location("speedups", {str(Path(__file__).parents[1] / "speedups.py")!r})
+speedups = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(speedups)
+speedups.share_botocore_models()
+runpy.run_module(sys.argv.pop(1), run_name="__main__", alter_sys=True)
+"""
+
+
 def emulator_cli(*args, env=None, timeout=300):
     """`idcensus ARGS` in a child process, configured only by the standard AWS variables; the
     emulator's recorded answers (IDCENSUS_EMULATOR_STATE) stand in for the calls moto lacks."""
-    return subprocess.run([sys.executable, "-m", "idcensus_emulator.cli", *args], capture_output=True, text=True,
-                          env=env if env is not None else dict(os.environ), timeout=timeout)
+    return subprocess.run([sys.executable, "-c", PYTHON_M, "idcensus_emulator.cli", *args], capture_output=True,
+                          text=True, env=env if env is not None else dict(os.environ), timeout=timeout)
 
 
 class Cli:
@@ -53,3 +66,9 @@ def cli(org, request):
 @pytest.fixture
 def s3(org):
     return boto3.client("s3")
+
+
+def pytest_collection_modifyitems(items):
+    """The whole demo first: it is the longest test by far (one process, about a minute of CPU), so
+    it starts at once beside the rest instead of ending the run (make test: --dist worksteal)."""
+    items.sort(key=lambda item: item.path.name != "test_demo.py")

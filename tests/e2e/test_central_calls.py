@@ -147,6 +147,19 @@ def test_activity_functions_call_exactly_what_they_are_granted(org, monkeypatch)
     backfill = services["backfill"]
     assert run_backfill(backfill, backfill.factory.client("s3"), "activity-calls-trail", days=1).done == 1
 
+    # Export windows (ACTIVITY_WINDOW_SECONDS): the normalizer stages a batch, the refresh function
+    # exports the window once it closed (its claim and done marker are the refresh's PutItem).
+    from idcensus.stream.activity_export import window_due
+
+    windowed = Settings.from_env().model_copy(update={"activity_window_seconds": 600})
+    staging = ActivityService(windowed, services["events"].factory).batch("windowed")
+    staging.add_raw(json.dumps(eventbridge(cloudtrail(prod, user_identity(prod, "dave"), "ListRoles", read_only=True))))
+    window = staging.finish().staged_window
+    exporter = ActivityService(windowed, services["refresh"].factory)
+    exporter.now = lambda: window_due(window, 600)
+    exported = exporter.export_window(window, 600)
+    assert exported.files, exported.counts
+
     for name, service in services.items():
         granted = set(CENTRAL_ACTIONS[name])
         called = actions(service.factory.counter)

@@ -1,0 +1,216 @@
+"""What makes the test processes cheaper without changing what any test sees (install(): tests/conftest.py).
+
+Most of the suite's CPU went to work no test reads:
+
+* AWS-managed policies. With MOTO_IAM_LOAD_MANAGED_POLICIES=true moto builds all ~1,600 of them in
+  every IAM backend (per account and partition, and again on every reset), and
+  GetAccountAuthorizationDetails returns each with its document: ~1.5 s of CPU per collected
+  account. Here IAM backends hold only the AWS-managed policies the project names (an
+  `iam::aws:policy/<name>` ARN in emulator/, tests/, functions/ or benchmarks/: what the seeds
+  attach, what the tests attach or look for), built from moto's own data, so each is exactly what
+  moto would have made; the ones nothing attaches (AmazonS3FullAccess) keep GAAD answering
+  unattached AWS-managed policies for the collector to drop. A test that needs moto's whole list
+  takes the `all_aws_managed_policies` marker.
+* Resets. At the end of every mock_aws block moto's BackendDict.reset() re-runs __init__ of every
+  backend the block used (IAM's policies, EC2's ~1,300 AMIs per region...) and then drops them all.
+  Here the backends' own clean-up still runs (S3 closes its temporary files, Batch stops its jobs);
+  the rebuild nobody can reach is skipped. The next block still starts from new, empty backends.
+* botocore's service models. Each boto3.Session parses the JSON models of the services it makes
+  clients for, and the code makes a session per assumed account; here all sessions of a process
+  share one botocore Loader, which keeps what it parsed (as one session's does). The e2e tests'
+  child CLI processes get this too (share_botocore_models, tests/e2e/conftest.py).
+* Garbage collection: moto and botocore make millions of objects; with the default threshold
+  (2,000 allocations) full collections of that heap took over a third of a test process's CPU.
+
+snapshot()/restore() let a fixture build moto state once (seed, census) and give each test its own
+copy of it, as if the same calls had been made again.
+"""
+
+from __future__ import annotations
+
+import copy
+import copyreg
+import gc
+import json
+import re
+import threading
+from contextlib import contextmanager
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+import botocore.loaders
+import botocore.session
+
+ROOT = Path(__file__).resolve().parent.parent
+NAMED_IN = ("emulator", "tests", "functions", "benchmarks")
+AWS_MANAGED_ARN = re.compile(r"iam::aws:policy/([A-Za-z0-9][A-Za-z0-9+=,.@_/-]*)")  # any partition
+GC_THRESHOLD = (50_000, 20, 20)
+
+_state = {"all_aws_managed_policies": False, "discarding": False}
+
+
+# ------------------------------------------------------------------ botocore models (no moto here)
+
+
+_loaders: dict = {}
+_create_loader = botocore.loaders.create_loader
+
+
+def _shared_loader(search_path_string=None):
+    if search_path_string not in _loaders:
+        _loaders[search_path_string] = _create_loader(search_path_string)
+    return _loaders[search_path_string]
+
+
+def share_botocore_models() -> None:
+    assert botocore.session.create_loader in (_create_loader, _shared_loader), "botocore moved create_loader"
+    botocore.session.create_loader = _shared_loader
+
+
+# ------------------------------------------------------------------ AWS-managed policies
+
+
+@cache
+def _moto_policies() -> dict[str, dict]:
+    """moto's AWS-managed policies by name, as shipped (parsed once per process)."""
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    return json.loads(aws_managed_policies_data)
+
+
+@cache
+def _policy_arguments() -> dict[str, dict]:
+    """Per policy name, the keyword arguments AWSManagedPolicy.from_data builds from moto's data."""
+    return {
+        name: {
+            "default_version_id": d.get("DefaultVersionId"),
+            "path": d.get("Path"),
+            "document": json.dumps(d.get("Document")),
+            "create_date": datetime.fromisoformat(d["CreateDate"]),
+            "update_date": datetime.fromisoformat(d["UpdateDate"]),
+        }
+        for name, d in _moto_policies().items()
+    }
+
+
+@cache
+def named_aws_managed_policies() -> tuple[str, ...]:
+    """Names of the AWS-managed policies whose ARN appears in the project's Python sources."""
+    names = set()
+    for folder in NAMED_IN:
+        for path in (ROOT / folder).rglob("*.py"):
+            names.update(m.rsplit("/", 1)[-1] for m in AWS_MANAGED_ARN.findall(path.read_text(encoding="utf-8")))
+    unknown = names - set(_moto_policies())
+    assert not unknown, f"moto does not know these AWS-managed policies: {sorted(unknown)}"
+    return tuple(sorted(names))
+
+
+def _init_aws_policies(self) -> list:
+    from moto.iam.models import AWSManagedPolicy
+    from moto.settings import load_iam_aws_managed_policies
+
+    if not load_iam_aws_managed_policies():
+        return []
+    arguments = _policy_arguments()
+    names = arguments if _state["all_aws_managed_policies"] else named_aws_managed_policies()
+    return [AWSManagedPolicy(name, account_id=self.account_id, region=self.region_name, **arguments[name])
+            for name in names]
+
+
+def _sso_policies(find):
+    def find_managed_policy(self, managed_policy_arn: str):
+        if self.aws_managed_policies is None:  # what moto parses here on first use: the same data, parsed once
+            self.aws_managed_policies = _moto_policies()
+        return find(self, managed_policy_arn)
+
+    return find_managed_policy
+
+
+@contextmanager
+def all_aws_managed_policies():
+    """Every AWS-managed policy moto ships, in the IAM backends created inside this block."""
+    _state["all_aws_managed_policies"] = True
+    try:
+        yield
+    finally:
+        _state["all_aws_managed_policies"] = False
+
+
+# ------------------------------------------------------------------ resets
+
+
+def _resets(base_reset, dict_reset):
+    def backend_reset(self) -> None:
+        if not _state["discarding"]:  # a backend reset on its own (e.g. /moto-api/reset) is rebuilt as before
+            base_reset(self)
+
+    def reset(cls) -> None:
+        _state["discarding"] = True  # every backend reset here is dropped from its dictionary right after
+        try:
+            dict_reset(cls)
+        finally:
+            _state["discarding"] = False
+
+    return backend_reset, classmethod(reset)
+
+
+# ------------------------------------------------------------------ moto state, copied
+
+
+# What a copy of moto's state gets instead of a copy of a lock: a new one (SQS queues hold a Condition).
+_FRESH = {type(threading.Lock()): threading.Lock, type(threading.RLock()): threading.RLock,
+          threading.Condition: threading.Condition}
+
+
+def _copy(state: dict) -> dict:
+    for kind, make in _FRESH.items():
+        copyreg.dispatch_table[kind] = lambda _, make=make: (make, ())
+    try:
+        return copy.deepcopy(state, {id(bd): bd for bd in state})  # the BackendDicts are moto's own, not copied
+    finally:
+        for kind in _FRESH:
+            copyreg.dispatch_table.pop(kind, None)
+
+
+def snapshot() -> dict:
+    """A copy of the state of every moto backend in use (inside mock_aws), for restore()."""
+    from moto.core.base_backend import BackendDict
+
+    return _copy({bd: dict(bd) for bd in BackendDict._instances})
+
+
+def restore(state: dict) -> None:
+    """Make a copy of `state` (from snapshot()) the backends of the mock_aws that just started: as if
+    the calls that built it had been made again (same IDs and dates), without making them."""
+    from moto.core.base_backend import BackendDict, backend_lock
+
+    backends = _copy(state)
+    with backend_lock:
+        for bd, accounts in backends.items():
+            assert not bd, f"restore() into a used {bd.service_name} backend"
+            dict.update(bd, accounts)
+            if bd not in BackendDict._instances:  # reset at the end of the block, as if used
+                BackendDict._instances.append(bd)
+
+
+# ------------------------------------------------------------------
+
+
+def install() -> None:
+    """Everything above, in this process (the pytest processes: tests/conftest.py)."""
+    from moto.core.base_backend import BackendDict, BaseBackend
+    from moto.iam.models import IAMBackend
+    from moto.ssoadmin.models import SSOAdminBackend
+
+    # Fail loudly, not slowly, if an upgrade moves what this replaces.
+    assert callable(getattr(IAMBackend, "_init_aws_policies", None)), "moto moved IAMBackend._init_aws_policies"
+    assert callable(getattr(SSOAdminBackend, "_find_managed_policy", None)), "moto moved _find_managed_policy"
+    assert "reset" in vars(BackendDict), "moto moved BackendDict.reset"
+    if IAMBackend._init_aws_policies is _init_aws_policies:
+        return
+    IAMBackend._init_aws_policies = _init_aws_policies
+    SSOAdminBackend._find_managed_policy = _sso_policies(SSOAdminBackend._find_managed_policy)
+    BaseBackend.reset, BackendDict.reset = _resets(BaseBackend.reset, BackendDict.reset.__func__)
+    share_botocore_models()
+    gc.set_threshold(*GC_THRESHOLD)
