@@ -265,3 +265,35 @@ def test_overlapping_runs_rebase_or_are_superseded(storage):
         pipeline.close(late)
     assert pipeline.runs.find(late)["status"] == "superseded"
     replay_published()
+
+
+def test_racing_closes_never_move_latest_back(storage, monkeypatch):
+    """Two finishers close two runs at once: the newer run's closer has read latest.json when the older
+    run is published. Its write of latest.json must not land over the older run (a vendor who already
+    followed it would see a chain that skips it): it rebases onto the older run and publishes after."""
+    driver = QueueDriver()
+    driver(None)
+    base = published_runs()[0]
+    pipeline = Pipeline(driver.settings, factory())
+    mutate(storage, 0)
+    older = pipeline.plan(tick_id="a")["run_id"]
+    for body in receive(driver.settings.account_queue_url):
+        pipeline.collect(body)
+    time.sleep(1.1)  # run ids and start times are to the second
+    mutate(storage, 1)
+    newer = pipeline.plan(tick_id="b")["run_id"]
+    for body in receive(driver.settings.account_queue_url):
+        pipeline.collect(body)
+
+    real, raced = Exporter.publish, []
+
+    def publish(self, **kwargs):
+        if kwargs["run_id"] == newer and not raced:  # newer's closer read latest.json; older's lands first
+            raced.append(pipeline.close(older)["run_id"])
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(Exporter, "publish", publish)
+    assert pipeline.close(newer)["previous_run_id"] == older
+    assert raced == [older]
+    assert published_runs()[:3] == [newer, older, base]
+    replay_published()  # every change exactly once along the chain

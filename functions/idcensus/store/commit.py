@@ -15,7 +15,9 @@ from typing import Any
 
 from idcensus.errors import IdcensusError
 from idcensus.model.changes import changes_between
-from idcensus.store.export import Exporter, FileEntry
+from idcensus.store.export import Exporter, FileEntry, LatestMoved
+
+PUBLISH_ATTEMPTS = 5  # each lost race means another run was published: a handful is plenty
 
 
 class RunSuperseded(IdcensusError):
@@ -24,19 +26,28 @@ class RunSuperseded(IdcensusError):
 
 def publish_run(exporter: Exporter, *, run_id: str, base_run_id: str | None, started_at: str, finished_at: str,
                 files: list[FileEntry], accounts: list[dict[str, Any]]) -> dict[str, Any]:
-    """Publish the run (manifest, then latest.json), idempotently; its manifest."""
-    latest = exporter.latest()
-    published = latest["run_id"] if latest else None
-    if published == run_id:  # a retry after the commit point
-        return exporter.manifest(run_id) or {}
-    if published != base_run_id:  # another run was published since this one began: rare, costlier
-        newer = exporter.manifest(published) if published else None
-        if newer and newer["started_at"] > started_at:
-            raise RunSuperseded(f"run {published}, started after {run_id}, was published first; {run_id} is "
-                                "not published (its changes are in the newer run's feed)")
-        files = rebase(exporter, run_id, files, published, now=finished_at)
-    return exporter.publish(run_id=run_id, previous_run_id=published, started_at=started_at,
-                            finished_at=finished_at, files=files, accounts=accounts)
+    """Publish the run (manifest, then latest.json), idempotently; its manifest.
+
+    latest.json is replaced only if it is still the version read here (an S3 conditional write), so
+    of two closers racing one publishes and the other reads again: it then finds its own run there
+    (its first write landed but the answer was lost), or rebases onto the run just published."""
+    for _ in range(PUBLISH_ATTEMPTS):
+        latest, etag = exporter.latest_tagged()
+        published = latest["run_id"] if latest else None
+        if published == run_id:  # a retry after the commit point
+            return exporter.manifest(run_id) or {}
+        if published != base_run_id:  # another run was published since this one began: rare, costlier
+            newer = exporter.manifest(published) if published else None
+            if newer and newer["started_at"] > started_at:
+                raise RunSuperseded(f"run {published}, started after {run_id}, was published first; {run_id} is "
+                                    "not published (its changes are in the newer run's feed)")
+            files, base_run_id = rebase(exporter, run_id, files, published, now=finished_at), published
+        try:
+            return exporter.publish(run_id=run_id, previous_run_id=published, started_at=started_at,
+                                    finished_at=finished_at, files=files, accounts=accounts, replaces=etag)
+        except LatestMoved:
+            continue
+    raise LatestMoved(f"latest.json kept moving while {run_id} was being published; the close is retried")
 
 
 def rebase(exporter: Exporter, run_id: str, files: list[FileEntry], base_run_id: str | None, *,

@@ -137,7 +137,17 @@ class Exporter:
         return put_part(self.s3, self.bucket, key, records, kind=kind, type_=type_, account_id=account_id)
 
     def latest(self) -> dict[str, Any] | None:
-        return self._get_json(f"{self.prefix}latest.json")
+        return self.latest_tagged()[0]
+
+    def latest_tagged(self) -> tuple[dict[str, Any] | None, str | None]:
+        """latest.json and its ETag (None, None before the first run): the version publish() replaces."""
+        try:
+            got = self.s3.get_object(Bucket=self.bucket, Key=f"{self.prefix}latest.json")
+        except ClientError as exc:
+            if error_code(exc) in {"NoSuchKey", "404"}:
+                return None, None
+            raise
+        return json.loads(got["Body"].read()), got["ETag"]
 
     def publish(
         self,
@@ -148,8 +158,11 @@ class Exporter:
         finished_at: str,
         files: list[FileEntry],
         accounts: list[dict[str, Any]],
+        replaces: str | None = None,
     ) -> dict[str, Any]:
-        """Write the manifest (after every part exists), then point latest.json at it."""
+        """Write the manifest (after every part exists), then point latest.json at it, only if
+        latest.json is still the version (ETag) `replaces` read; None: only if there is none yet.
+        Two closers racing cannot both move it: the loser gets LatestMoved and rebases."""
         manifest_key = f"{self.run_prefix(run_id)}manifest.json"
         manifest = {
             "schema_version": SCHEMA_VERSION,
@@ -163,17 +176,29 @@ class Exporter:
             "totals": _totals(files),
         }
         self._put_json(manifest_key, manifest)
-        self._put_json(f"{self.prefix}latest.json", {"run_id": run_id, "manifest_key": manifest_key})
+        condition = {"IfMatch": replaces} if replaces else {"IfNoneMatch": "*"}
+        try:
+            put_json(self.s3, self.bucket, f"{self.prefix}latest.json", {"run_id": run_id, "manifest_key": manifest_key},
+                     **condition)
+        except ClientError as exc:
+            # 412: another run moved latest.json since it was read; 409: a concurrent conditional write.
+            if error_code(exc) in {"PreconditionFailed", "ConditionalRequestConflict", "412", "409"}:
+                raise LatestMoved(f"latest.json moved while {run_id} was being published") from exc
+            raise
         return manifest
 
     def _put_json(self, key: str, value: dict[str, Any]) -> None:
         put_json(self.s3, self.bucket, key, value)
 
 
-def put_json(s3, bucket: str, key: str, value: dict[str, Any]) -> None:
+class LatestMoved(Exception):
+    """latest.json is not the version the publisher read: re-read it and publish again."""
+
+
+def put_json(s3, bucket: str, key: str, value: dict[str, Any], **condition: str) -> None:
     """A manifest-like document: indented, keys sorted, so it diffs and reads well."""
     s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(value, indent=2, sort_keys=True).encode(),
-                  ContentType="application/json")
+                  ContentType="application/json", **condition)
 
 
 def _totals(files: list[FileEntry]) -> dict[str, dict[str, int]]:
