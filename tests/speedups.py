@@ -28,6 +28,7 @@ copy of it, as if the same calls had been made again.
 
 from __future__ import annotations
 
+import atexit
 import copy
 import copyreg
 import gc
@@ -176,8 +177,28 @@ def _copy(state: dict) -> dict:
 def snapshot() -> dict:
     """A copy of the state of every moto backend in use (inside mock_aws), for restore()."""
     from moto.core.base_backend import BackendDict
+    from moto.core.model_instances import model_data
 
-    return _copy({bd: dict(bd) for bd in BackendDict._instances})
+    # moto tracks every model object it makes (BaseModel.__new__, copies included) and disposes of
+    # them all at the end of the block: S3 closes its keys' buffers. The snapshot outlives the
+    # block, so its copies are not tracked (restore()'s copies are, as the originals were).
+    models = [m for by_name in model_data.values() for m in by_name.values()]
+    tracked = {m: len(m.instances_tracked) for m in models}
+    copied = _copy({bd: dict(bd) for bd in BackendDict._instances})
+    for model, n in tracked.items():
+        _kept.extend(o for o in model.instances_tracked[n:] if hasattr(o, "dispose"))
+        del model.instances_tracked[n:]
+    return copied
+
+
+_kept: list = []  # the snapshots' S3 keys (temporary files): closed at exit, while Python still can
+
+
+@atexit.register
+def _dispose_kept() -> None:
+    for model_object in _kept:
+        model_object.dispose()
+    _kept.clear()
 
 
 def restore(state: dict) -> None:

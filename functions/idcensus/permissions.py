@@ -77,6 +77,8 @@ CENTRAL_ACTIONS: dict[str, tuple[str, ...]] = {
         "dynamodb:Query",
         "dynamodb:BatchWriteItem",  # the refreshed records (and a large record's chunk items)
         "dynamodb:PutItem",  # an activity window's export: its claim and its done marker
+        "s3:GetObject",  # a refresh is published as a run: latest.json, the published manifest and snapshots
+        "s3:ListBucket",
         "s3:PutObject",
         "sqs:SendMessage",
     ),
@@ -100,6 +102,7 @@ NOT_CALLED: dict[str, dict[str, str]] = {
     },
     "account": {"s3:ListBucket": "without it S3 answers 403, not NoSuchKey, for latest.json before the first run"},
     "finisher": {"s3:ListBucket": "without it S3 answers 403, not NoSuchKey, for latest.json before the first run"},
+    "refresh": {"s3:ListBucket": "without it S3 answers 403, not NoSuchKey, for latest.json before the first run"},
     "events": {
         "dynamodb:DeleteItem": "releases a refresh request's debounce marker only when sending the request failed",
     },
@@ -113,7 +116,7 @@ KMS_ACTIONS: dict[str, tuple[str, ...]] = {
     "account": ("kms:GenerateDataKey", "kms:Decrypt"),
     "finisher": ("kms:GenerateDataKey", "kms:Decrypt"),
     "events": ("kms:GenerateDataKey",),
-    "refresh": ("kms:GenerateDataKey",),
+    "refresh": ("kms:GenerateDataKey", "kms:Decrypt"),
     # Decrypt: trail log files encrypted with the trail's KMS key (SSE-KMS) are read through S3.
     "backfill": ("kms:GenerateDataKey", "kms:Decrypt"),
     "check": (),  # writes only DynamoDB, whose encryption needs no caller KMS action

@@ -19,7 +19,7 @@ from idcensus.collect.account import AccountResult
 from idcensus.collect.contract import AccountInfo, CollectOptions
 from idcensus.collect.org import list_active_accounts
 from idcensus.settings import Settings
-from idcensus.store.commit import RunSuperseded, publish_run
+from idcensus.store.commit import RunSuperseded, publish_run, run_notice
 from idcensus.store.export import Exporter
 from idcensus.store.runs import RunTable
 from idcensus.store.state import StateTable
@@ -110,9 +110,7 @@ class Pipeline:
             raise
         manifest_key = f"{self.exporter.run_prefix(run_id)}manifest.json"
         if self.settings.vendor_queue_url:  # before marking closed: a crash in between sends it again, never never
-            notice = {"event": "idcensus.run.completed", "run_id": run_id, "bucket": self.exporter.bucket,
-                      "manifest_key": manifest_key, "schema_version": manifest["schema_version"],
-                      "accounts": len(outcomes), "failed_accounts": sum(o.status == "failed" for o in outcomes)}
+            notice = run_notice(self.exporter.bucket, manifest_key, manifest)
             self.sqs.send_message(QueueUrl=self.settings.vendor_queue_url, MessageBody=json.dumps(notice))
         self.runs.mark_closed(run_id, manifest_key, manifest["finished_at"])
         return manifest

@@ -297,3 +297,50 @@ def test_racing_closes_never_move_latest_back(storage, monkeypatch):
     assert raced == [older]
     assert published_runs()[:3] == [newer, older, base]
     replay_published()  # every change exactly once along the chain
+
+
+def refresh_with_fault(fault: WriteFault | None, names: list[str], vendor: str) -> None:
+    """A refresh batch on the refresh queue's path; a crash is redelivered (SQS) as a clean batch."""
+    from idcensus.stream.service import ActivityService
+
+    def attempt(hooks):
+        settings = Settings(table_name="state", bucket_name="exports", role_name="r", vendor_queue_url=vendor)
+        service = ActivityService(settings, factory(*hooks))
+        batch = service.refresh_batch()
+        for name in names:
+            batch.add(ACCOUNT, "iam.user", name)
+        batch.finish()
+
+    try:
+        attempt(fault.hooks() if fault else [])
+    except Crash:
+        attempt([])
+
+
+@pytest.mark.parametrize("when", WHEN)
+def test_refresh_path_every_write_step(storage, when):
+    """Refreshes between censuses, faulted at every write step (state, parts, index, manifest,
+    latest.json, the vendor notice), each redelivered, with a census now and then: every change in
+    exactly one published feed (a refresh run's or, after a crash between state and publishing, the
+    next census's)."""
+    cli_run()
+    vendor = boto3.client("sqs").create_queue(QueueName="vendor")["QueueUrl"]
+    n, step = WHEN.index(when) % STRIDE, 0
+    while True:
+        storage.tag_user(UserName="tagged", Tags=[{"Key": "refresh", "Value": str(step)}])
+        storage.create_user(UserName=f"r{step}")
+        if step >= 1:
+            storage.delete_user(UserName=f"r{step - 1}")
+        fault = WriteFault(n, when)
+        refresh_with_fault(fault, ["tagged", f"r{step}", *([f"r{step - 1}"] if step else [])], vendor)
+        if fault.fired is None:
+            break
+        if step % 3 == 2:
+            cli_run()
+        n, step = n + STRIDE, step + 1
+    cli_run()
+    runs, changes = replay_published()
+    kinds = [Exporter(boto3.client("s3"), "exports").manifest(r)["kind"] for r in published_runs()]
+    print(f"refresh/{when}: {step} of {fault.writes} write steps faulted, {runs} published runs "
+          f"({kinds.count('refresh')} refreshes), {changes} changes replayed")
+    assert fault.writes >= 10 and kinds.count("refresh") >= 2  # the loop ends only past the last write step

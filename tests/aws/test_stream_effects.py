@@ -163,7 +163,7 @@ def test_export_parts_manifest_and_vendor_notice(env):
         assert {r["account_id"] for r in lines} == {entry["account_id"]}
     (notice,) = [json.loads(m["Body"]) for m in messages(env["vendor"])]
     assert notice == {"event": "idcensus.activity.exported", "bucket": "exports", "manifest_key": result.manifest_key,
-                      "batch_id": "b-1", "schema_version": manifest["schema_version"], "records": 3, "changes": 0}
+                      "batch_id": "b-1", "schema_version": manifest["schema_version"], "records": 3}
 
 
 def bad_inputs() -> dict[str, bytes | str]:

@@ -15,7 +15,8 @@ from idcensus.collect.contract import AccountInfo
 from idcensus.handlers import refresh as refresh_handler
 from idcensus.handlers import runtime
 from idcensus.settings import Settings
-from idcensus.store.export import Exporter, decode_lines
+from idcensus.store.commit import publish_run
+from idcensus.store.export import Exporter, FileEntry, decode_lines
 from idcensus.store.state import table_definition
 from idcensus.stream.refresh import request_body
 from idcensus.stream.service import ActivityService
@@ -39,8 +40,11 @@ def collected():
         boto3.client("s3").create_bucket(Bucket="exports")
         vendor = boto3.client("sqs").create_queue(QueueName="vendor")["QueueUrl"]
         settings = Settings(table_name="state", bucket_name="exports", role_name=READ_ROLE, vendor_queue_url=vendor)
-        collect_one(factory(), AccountInfo(ACCOUNT), role_name=READ_ROLE, external_id=None, run_id="r1",
-                    state=ActivityService(settings, factory()).state, exporter=Exporter(boto3.client("s3"), "exports"))
+        exporter = Exporter(boto3.client("s3"), "exports")
+        outcome = collect_one(factory(), AccountInfo(ACCOUNT), role_name=READ_ROLE, external_id=None, run_id="r1",
+                              state=ActivityService(settings, factory()).state, exporter=exporter)
+        publish_run(exporter, run_id="r1", base_run_id=None, started_at="2026-12-01T00:00:00Z",
+                    finished_at="2026-12-01T00:00:01Z", files=outcome.files, accounts=[outcome.manifest_entry()])
         return speedups.snapshot(), settings
 
 
@@ -74,19 +78,46 @@ def test_user_refresh_sees_the_change_with_only_that_users_calls(census):
     # Everything else is what the census said (the report-only fields were kept from it).
     assert {k: v for k, v in after["data"].items() if k != "attached_policies"} == \
         {k: v for k, v in before["data"].items() if k != "attached_policies"}
-    manifest = json.loads(boto3.client("s3").get_object(Bucket="exports", Key=result.manifest_key)["Body"].read())
-    (entry,) = manifest["files"]
-    assert entry["kind"] == "changes" and entry["key"].endswith(f"/type=iam.user/account={ACCOUNT}/part-rb-1.jsonl.gz")
-    assert entry["key"].startswith("idcensus/v1/activity/changes/date=")
+    # Published as a run of its own on the chain (store/commit.py): its changes are the refresh's.
+    exporter = Exporter(boto3.client("s3"), "exports")
+    manifest = exporter.manifest(exporter.latest()["run_id"])
+    assert result.refresh_manifest_key == f"idcensus/v1/runs/{manifest['run_id']}/manifest.json"
+    assert (manifest["kind"], manifest["previous_run_id"], manifest["census_run_id"]) == ("refresh", "r1", "r1")
+    (entry,) = [f for f in manifest["files"] if f["kind"] == "changes"]
+    assert entry["type"] == "iam.user" and entry["key"].startswith(f"idcensus/v1/runs/{manifest['run_id']}/changes/")
     (line,) = decode_lines(boto3.client("s3").get_object(Bucket="exports", Key=entry["key"])["Body"].read())
     assert line["change"] == "updated" and line["id"] == USER_ARN
+    # The snapshot stays the whole inventory: the census's records with carol's replaced.
+    snapshot = {r["id"]: r for r in exporter.published_snapshot(manifest["run_id"], ACCOUNT)}
+    census_snapshot = {r["id"]: r for r in exporter.published_snapshot("r1", ACCOUNT)}
+    assert snapshot.keys() == census_snapshot.keys()
+    assert snapshot[USER_ARN]["data"]["attached_policies"] == ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+
+
+def test_a_refresh_change_reaches_the_vendor_once(census):
+    """Refresh, then the next census: the census's changes are against the refresh run's snapshot,
+    so carol's new policy is in the refresh run's feed and not again in the census's."""
+    boto3.client("iam").attach_user_policy(UserName="carol", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    refresh(census, ("iam.user", "carol"))
+    exporter = Exporter(boto3.client("s3"), "exports")
+    refreshed = exporter.latest()["run_id"]
+    boto3.client("iam").create_user(UserName="zed")
+    outcome = collect_one(factory(), AccountInfo(ACCOUNT), role_name=READ_ROLE, external_id=None, run_id="r2",
+                          state=census.state, exporter=exporter, base_run_id="r1")
+    manifest = publish_run(exporter, run_id="r2", base_run_id="r1", started_at="2026-12-01T00:00:00Z",
+                           finished_at="2026-12-01T00:00:02Z", files=outcome.files, accounts=[outcome.manifest_entry()])
+    assert manifest["previous_run_id"] == refreshed  # rebased onto the refresh published while it ran
+    changes = [(c["id"].rsplit("/", 1)[-1], c["change"]) for c in exporter.read_records(
+        [FileEntry(**f) for f in manifest["files"]], kind="changes")]
+    assert ("zed", "created") in changes
+    assert not [c for c in changes if c[0] == "carol"]  # published once, by the refresh run
 
 
 def test_unchanged_principal_writes_nothing(census):
     changes, result = refresh(census, ("iam.user", "alice"), ("iam.user", "ci-deploy"), ("iam.role", "app-instance"),
                               ("iam.group", "developers"), ("iam.policy", f"arn:aws:iam::{ACCOUNT}:policy/reports-read"))
     assert changes == [None] * 5  # the refresh rebuilds exactly the census's record
-    assert result.manifest_key is None
+    assert result.refresh_manifest_key is None
 
 
 def test_deleted_user_is_marked_deleted(census):
@@ -129,7 +160,7 @@ def test_identity_center_user_of_an_unseen_store_is_logged_and_skipped(census, c
         (change,), result = refresh(census, ("sso.user", "d-9067230000/906748e1d2-1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d"))
     assert change is None and "its instance is not visible there" in caplog.text
     made = {k: v - calls.get(k, 0) for k, v in census.factory.counter.calls.items() if v - calls.get(k, 0)}
-    assert made == {"sts.AssumeRole": 1, "sso-admin.ListInstances": 1} and result.manifest_key is None
+    assert made == {"sts.AssumeRole": 1, "sso-admin.ListInstances": 1} and result.refresh_manifest_key is None
 
 
 def test_refresh_handler_reports_failures_per_message(census, monkeypatch):

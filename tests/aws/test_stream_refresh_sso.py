@@ -16,6 +16,7 @@ from idcensus.collect.account import collect_items
 from idcensus.collect.contract import AccountInfo, CollectOptions, Outcomes
 from idcensus.collect.registry import CAPABILITIES
 from idcensus.settings import Settings
+from idcensus.store.commit import publish_run
 from idcensus.store.export import Exporter, decode_lines
 from idcensus.store.state import table_definition
 from idcensus.stream.service import ActivityService
@@ -48,9 +49,12 @@ def collected():
         seeded = seed_identity_center(boto3.Session(), list(ORG), users=4, groups=2, permission_sets=3, assignments=6)
         boto3.client("dynamodb").create_table(**table_definition("state"))
         boto3.client("s3").create_bucket(Bucket="exports")
-        collect_one(make_factory(), AccountInfo(ACCOUNT), role_name=READ_ROLE, external_id=None, run_id="r1",
-                    state=ActivityService(settings(), make_factory()).state,
-                    exporter=Exporter(boto3.client("s3"), "exports"), options=CollectOptions(org_accounts=ORG))
+        exporter = Exporter(boto3.client("s3"), "exports")
+        outcome = collect_one(make_factory(), AccountInfo(ACCOUNT), role_name=READ_ROLE, external_id=None, run_id="r1",
+                              state=ActivityService(settings(), make_factory()).state, exporter=exporter,
+                              options=CollectOptions(org_accounts=ORG))
+        publish_run(exporter, run_id="r1", base_run_id=None, started_at="2026-12-01T00:00:00Z",
+                    finished_at="2026-12-01T00:00:01Z", files=outcome.files, accounts=[outcome.manifest_entry()])
         return speedups.snapshot(), seeded
 
 
@@ -130,7 +134,9 @@ def test_create_assignment_is_refreshed_with_only_that_sets_calls(census, accoun
     assert (stored["data"]["role_arn"] is not None) == (account == ACCOUNT)
     assert stored["data"] == census_view("sso.account_assignment", assignment_id)
 
-    manifest = json.loads(boto3.client("s3").get_object(Bucket="exports", Key=result.manifest_key)["Body"].read())
+    # Published as a refresh run on the chain (store/commit.py), under the instance owner's account.
+    manifest = json.loads(boto3.client("s3").get_object(Bucket="exports", Key=result.refresh_manifest_key)["Body"].read())
+    assert (manifest["kind"], manifest["previous_run_id"]) == ("refresh", "r1")
     (part,) = [f for f in manifest["files"] if f["kind"] == "changes"]
     assert f"/type=sso.account_assignment/account={ACCOUNT}/" in part["key"]
     (line,) = decode_lines(boto3.client("s3").get_object(Bucket="exports", Key=part["key"])["Body"].read())

@@ -147,9 +147,9 @@ def test_function_role_scopes_its_resources(template, function):
         if any(a.startswith("kms:") for a in actions) and statement.get("Sid") != "DecryptTrailLogs":
             assert statement["Condition"]["StringEquals"]["kms:ViaService"] == {"Fn::Sub": "s3.${AWS::Region}.${AWS::URLSuffix}"}
         trail = statement["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::${TrailBucketName}"}
-        # SeeMissingExports: the functions that read latest.json (planner; collector and finisher diff
-        # against the published run) need ListBucket unconditioned to get NoSuchKey, not 403.
-        readers = {"PlannerFunction", "AccountCollectorFunction", "FinisherFunction"}
+        # SeeMissingExports: the functions that read latest.json (planner; collector, finisher and
+        # refresh diff against the published run) need ListBucket unconditioned to get NoSuchKey, not 403.
+        readers = {"PlannerFunction", "AccountCollectorFunction", "FinisherFunction", "RefreshFunction"}
         if "s3:ListBucket" in actions and function not in readers and not trail:
             assert statement["Condition"]["StringLike"]["s3:prefix"] == {"Fn::Sub": "${ExportPrefix}*"}
 

@@ -11,11 +11,13 @@ published run's changes are exactly its snapshot against the previous published 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from idcensus.errors import IdcensusError
 from idcensus.model.changes import changes_between
 from idcensus.store.export import Exporter, FileEntry, LatestMoved
+from idcensus.store.state import StateTable
 
 PUBLISH_ATTEMPTS = 5  # each lost race means another run was published: a handful is plenty
 
@@ -37,7 +39,7 @@ def publish_run(exporter: Exporter, *, run_id: str, base_run_id: str | None, sta
         if published == run_id:  # a retry after the commit point
             return exporter.manifest(run_id) or {}
         if published != base_run_id:  # another run was published since this one began: rare, costlier
-            newer = exporter.manifest(published) if published else None
+            newer = newest_census(exporter, published)
             if newer and newer["started_at"] > started_at:
                 raise RunSuperseded(f"run {published}, started after {run_id}, was published first; {run_id} is "
                                     "not published (its changes are in the newer run's feed)")
@@ -48,6 +50,65 @@ def publish_run(exporter: Exporter, *, run_id: str, base_run_id: str | None, sta
         except LatestMoved:
             continue
     raise LatestMoved(f"latest.json kept moving while {run_id} was being published; the close is retried")
+
+
+def run_notice(bucket: str, manifest_key: str, manifest: dict[str, Any]) -> dict[str, Any]:
+    """The vendor queue message for a published run (a census or a refresh); dedupe it by run_id."""
+    accounts = manifest["accounts"]
+    return {"event": "idcensus.run.completed", "kind": manifest.get("kind", "census"), "run_id": manifest["run_id"],
+            "previous_run_id": manifest["previous_run_id"], "bucket": bucket, "manifest_key": manifest_key,
+            "schema_version": manifest["schema_version"], "accounts": len(accounts),
+            "failed_accounts": sum(a.get("status") == "failed" for a in accounts)}
+
+
+def newest_census(exporter: Exporter, run_id: str | None) -> dict[str, Any] | None:
+    """The manifest of the newest census on the chain at `run_id`: refreshes published since a run
+    began never supersede it (it is rebased onto them), a newer census does."""
+    manifest = exporter.manifest(run_id) if run_id else None
+    if manifest is None or manifest.get("kind", "census") == "census":
+        return manifest
+    return exporter.manifest(manifest["census_run_id"])
+
+
+def publish_refresh(exporter: Exporter, state: StateTable, *, run_id: str, accounts: Iterable[str],
+                    now: str) -> dict[str, Any] | None:
+    """Publish targeted re-collections between censuses as a run of their own on the chain, so their
+    changes reach the vendor once, through the same commit point. The refreshed accounts' snapshots
+    are their current state (which the refresh just wrote); every other account's snapshot is the
+    published run's, listed, not copied (its changes are not: they were that run's). The changes are
+    snapshot against snapshot, as for a census: a retried refresh whose first attempt wrote the
+    state but died before this publishes them now, and one that did publish finds nothing new.
+    None: nothing changed, or no run published yet (the first census carries everything)."""
+    accounts = set(accounts)
+    for _ in range(PUBLISH_ATTEMPTS if accounts else 0):
+        latest, etag = exporter.latest_tagged()
+        if latest is None:
+            return None
+        if latest["run_id"] == run_id:  # the write landed, its answer was lost
+            return exporter.manifest(run_id)
+        base = exporter.manifest(latest["run_id"])
+        known = {a["account_id"] for a in base["accounts"]}
+        files: list[FileEntry] = []
+        refreshed: set[str] = set()
+        for account_id in sorted(accounts & known):  # an account no census saw waits for one
+            current = state.records(account_id)
+            changes = changes_between(exporter.published_snapshot(base["run_id"], account_id), current, now=now)
+            if changes:
+                files += exporter.write_account(run_id, account_id, current, changes)
+                refreshed.add(account_id)
+        if not refreshed:
+            return None
+        files += [FileEntry(**f) for f in base["files"] if f["account_id"] not in refreshed and f["kind"] == "snapshot"]
+        entries = [{**a, "refreshed_at": now} if a["account_id"] in refreshed else a for a in base["accounts"]]
+        try:
+            return exporter.publish(run_id=run_id, previous_run_id=base["run_id"], started_at=now, finished_at=now,
+                                    files=files, accounts=entries, replaces=etag, kind="refresh",
+                                    census_run_id=base.get("census_run_id", base["run_id"]))
+        except LatestMoved:
+            continue
+    if not accounts:
+        return None
+    raise LatestMoved(f"latest.json kept moving while refresh {run_id} was being published; it is retried")
 
 
 def rebase(exporter: Exporter, run_id: str, files: list[FileEntry], base_run_id: str | None, *,

@@ -159,6 +159,8 @@ class Exporter:
         files: list[FileEntry],
         accounts: list[dict[str, Any]],
         replaces: str | None = None,
+        kind: str = "census",
+        census_run_id: str | None = None,
     ) -> dict[str, Any]:
         """Write the manifest (after every part exists), then point latest.json at it, only if
         latest.json is still the version (ETag) `replaces` read; None: only if there is none yet.
@@ -167,6 +169,8 @@ class Exporter:
         manifest = {
             "schema_version": SCHEMA_VERSION,
             "run_id": run_id,
+            "kind": kind,  # census: every account collected; refresh: targeted re-collection between censuses
+            "census_run_id": census_run_id or run_id,  # the newest census this run's snapshot descends from
             "previous_run_id": previous_run_id,
             "started_at": started_at,
             "finished_at": finished_at,

@@ -3,9 +3,6 @@
 Layout under the export prefix (default idcensus/v1/):
   activity/date=YYYY-MM-DD/hour=HH/account=<id>/part-<batch_id>.jsonl.gz     activity.event records,
                                                                             partitioned by event time
-  activity/changes/date=YYYY-MM-DD/type=<type>/account=<id>/part-<batch_id>.jsonl.gz
-                                                                            records a targeted refresh
-                                                                            changed (+ "change")
   activity/manifests/YYYY-MM-DD/<batch_id>.json                             written after its parts
 
 Export windows (ACTIVITY_WINDOW_SECONDS > 0, the deployed normalizer): a batch stages its records in
@@ -53,9 +50,8 @@ class ActivityExporter:
     def __post_init__(self) -> None:
         self.prefix = normalize_prefix(self.prefix)
 
-    def write(self, batch_id: str, activity: list[dict[str, Any]], changes: list[dict[str, Any]],
-              today: str) -> list[FileEntry]:
-        """Write the batch's parts; `today` (YYYY-MM-DD) dates the changes parts."""
+    def write(self, batch_id: str, activity: list[dict[str, Any]]) -> list[FileEntry]:
+        """Write the batch's parts (refreshes publish their changes as runs: store/commit.py)."""
         files = []
         groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
         for record in activity:
@@ -63,12 +59,6 @@ class ActivityExporter:
         for (date, hour, account), records in sorted(groups.items()):
             base = f"{self.prefix}activity/date={date}/hour={hour}/account={account}/part-{batch_id}"
             files += self._put_parts(base, "activity", "activity.event", account, records)
-        by_type: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        for record in changes:
-            by_type[(record["type"], record["account_id"])].append(record)
-        for (type_, account), records in sorted(by_type.items()):
-            base = f"{self.prefix}activity/changes/date={today}/type={type_}/account={account}/part-{batch_id}"
-            files += self._put_parts(base, "changes", type_, account, records)
         return files
 
     def _put_parts(self, base: str, kind: str, type_: str, account: str, records: list) -> list[FileEntry]:
@@ -108,7 +98,6 @@ def notice(bucket: str, manifest_key: str, manifest: dict[str, Any]) -> dict[str
         "batch_id": manifest["batch_id"],
         "schema_version": manifest["schema_version"],
         "records": sum(f["records"] for f in manifest["files"] if f["kind"] == "activity"),
-        "changes": sum(f["records"] for f in manifest["files"] if f["kind"] == "changes"),
     }
 
 

@@ -24,7 +24,8 @@ from idcensus import clock
 from idcensus.aws import ClientFactory
 from idcensus.errors import IdcensusError
 from idcensus.settings import Settings
-from idcensus.store.export import FileEntry
+from idcensus.store.commit import publish_refresh, run_notice
+from idcensus.store.export import Exporter, FileEntry
 from idcensus.store.state import StateTable
 from idcensus.stream.activity_export import (
     FLUSH_EVENT,
@@ -64,11 +65,13 @@ class BatchResult:
     manifest_key: str | None = None
     changes: list[dict[str, Any]] = field(default_factory=list)
     staged_window: str | None = None  # export windows: the window this batch's records wait in
+    refresh_manifest_key: str | None = None  # the refresh run its re-collections were published as
 
     def summary(self) -> dict[str, Any]:
         return {"batch_id": self.batch_id, "counts": dict(sorted(self.counts.items())),
                 "quarantine_reasons": dict(sorted(self.reasons.items())), "manifest_key": self.manifest_key,
                 "staged_window": self.staged_window, "files": len(self.files),
+                "refresh_manifest_key": self.refresh_manifest_key,
                 "changes": [{"type": c["type"], "id": c["id"], "change": c["change"]} for c in self.changes]}
 
 
@@ -81,6 +84,7 @@ class ActivityService:
         self.sqs = self.factory.client("sqs")
         self.effects = Effects(self.state.table, settings.event_ttl_days, settings.refresh_debounce_seconds)
         self.exporter = ActivityExporter(s3, settings.bucket_name, settings.export_prefix)
+        self.runs = Exporter(s3, settings.bucket_name, settings.export_prefix)  # refreshes publish as runs
         self.quarantine = Quarantine(s3, settings.bucket_name, settings.quarantine_prefix)
         self.windows = StagedWindows(self.state.table, settings.event_ttl_days)
         self.now = lambda: datetime.now(UTC)  # the export windows' clock (the cost benchmark runs its own)
@@ -136,15 +140,25 @@ class ActivityService:
 
     def publish(self, result: BatchResult, activity: list[dict[str, Any]]) -> None:
         """Parts, then the manifest, then the vendor notice; nothing when there is nothing to export."""
-        if not activity and not result.changes:
+        if not activity:
             return
         created_at = now_iso()
-        result.files = self.exporter.write(result.batch_id, activity, result.changes, created_at[:10])
+        result.files = self.exporter.write(result.batch_id, activity)
         result.manifest_key, manifest = self.exporter.publish(result.batch_id, result.files, created_at=created_at,
                                                               counts=dict(result.counts))
         if self.settings.vendor_queue_url:
             self.sqs.send_message(QueueUrl=self.settings.vendor_queue_url,
                                   MessageBody=json.dumps(notice(self.exporter.bucket, result.manifest_key, manifest)))
+
+    def publish_refresh(self, result: BatchResult, accounts: set[str]) -> None:
+        """The refreshed accounts as a run on the chain (store/commit.py), then its vendor notice."""
+        manifest = publish_refresh(self.runs, self.state, run_id=clock.new_id(3), accounts=accounts, now=now_iso())
+        if manifest is None:
+            return
+        result.refresh_manifest_key = f"{self.runs.run_prefix(manifest['run_id'])}manifest.json"
+        if self.settings.vendor_queue_url:  # a crash before it: the retry finds the run published, sends it
+            self.sqs.send_message(QueueUrl=self.settings.vendor_queue_url, MessageBody=json.dumps(
+                run_notice(self.runs.bucket, result.refresh_manifest_key, manifest)))
 
     def refresh_batch(self, batch_id: str | None = None) -> RefreshBatch:
         return RefreshBatch(self, batch_id or new_batch_id())
@@ -228,6 +242,7 @@ class Batch:
                     self.result.counts["refresh_failed"] += 1
             self.result.changes = refresh.changes
             self.result.counts["refreshed"] += refresh.result.counts["refreshed"]
+            self.service.publish_refresh(self.result, refresh.accounts)
         self.service.export(self.result, self.activity)
         self.service.effects.mark_done(sorted(self.seen))
         return self.result
@@ -242,6 +257,9 @@ class RefreshBatch:
         self.run_id = clock.new_id(3)
         self.refresher = service.refresher()
         self.changes: list[dict[str, Any]] = []
+        # Accounts whose records changed: published as a run at finish. A retry after a crash between the
+        # state writes and that run sees no change (the state has it): the next census publishes it, once.
+        self.accounts: set[str] = set()
 
     def add_message(self, body: str) -> dict[str, Any] | None:
         request = json.loads(body)
@@ -257,11 +275,12 @@ class RefreshBatch:
         found = self.refresher.refresh_all(account_id, kind, name, run_id=self.run_id, now=clock.now_iso())
         self.result.counts["refreshed"] += 1
         for change in found:
+            self.accounts.add(change["account_id"])  # Identity Center's: the instance owner's account
             self.changes.append(change)
             self.result.counts[change["change"]] += 1
         return found[-1] if found else None
 
     def finish(self) -> BatchResult:
         self.result.changes = self.changes
-        self.service.publish(self.result, [])
+        self.service.publish_refresh(self.result, self.accounts)
         return self.result
