@@ -230,3 +230,20 @@ def test_windows_need_no_action_the_functions_are_not_granted(env):
     for name, service in (("events", normalizer), ("refresh", refresh)):
         called = {call.replace(".", ":", 1) for call in service.factory.counter.calls}
         assert called <= set(CENTRAL_ACTIONS[name]), f"{name}: {sorted(called - set(CENTRAL_ACTIONS[name]))}"
+
+
+def test_a_lost_claim_answer_still_exports_the_window(env):
+    """The export's claim succeeds at DynamoDB but its answer is lost and botocore sends it again: the
+    retried claim finds its own lease (its token) and exports, instead of skipping the window for good."""
+    from tests.faults import WriteFault
+
+    clock = Clock(T0 + timedelta(minutes=1))
+    make_service(env, clock).process([event(ACCOUNT, "alice", T0)], batch_id="b-1")
+    clock.at = window_due(WINDOW, 600)
+    fault = WriteFault(0, "retry")  # the export's first write is its claim
+    settings = make_service(env, clock).settings
+    flusher = ActivityService(settings, ClientFactory(account_id=ACCOUNT, hooks=fault.hooks()))
+    flusher.now = clock
+    result = flusher.export_window(WINDOW, 600)
+    assert fault.fired == "PutItem" and result is not None and result.counts["normalized"] == 1
+    assert exported_ids() and make_service(env, clock).export_window(WINDOW, 600) is None  # and only once

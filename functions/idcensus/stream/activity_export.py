@@ -15,6 +15,7 @@ that dominate the activity tier's cost (README "What it costs").
 from __future__ import annotations
 
 import json
+import secrets
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -159,15 +160,19 @@ class StagedWindows:
         return len(blobs)
 
     def claim(self, window: str, now: datetime) -> bool:
-        """True for the one flush that may export the window now; False once it is done or leased."""
-        at = int(now.timestamp())
+        """True for the one flush that may export the window now; False once it is done or leased.
+
+        A lease held by another flush is left to it: if that flush died, its own message comes back
+        after the queue's visibility timeout (longer than the lease) and claims the window then. The
+        claim's token makes a retried request (its first answer lost) find its own lease, not refuse it."""
+        at, token = int(now.timestamp()), secrets.token_hex(8)
         try:
             self.table.put_item(
                 Item={"pk": f"EXPORT#{window}", "sk": "FLUSH", "state": "pending", "lease_until": at + FLUSH_LEASE,
-                      "expires_at": at + self.ttl_days * 86_400},
-                ConditionExpression="attribute_not_exists(pk) OR (#s = :pending AND lease_until < :now)",
+                      "claim_token": token, "expires_at": at + self.ttl_days * 86_400},
+                ConditionExpression="attribute_not_exists(pk) OR (#s = :pending AND (lease_until < :now OR claim_token = :token))",  # noqa: E501
                 ExpressionAttributeNames={"#s": "state"},
-                ExpressionAttributeValues={":pending": "pending", ":now": at},
+                ExpressionAttributeValues={":pending": "pending", ":now": at, ":token": token},
             )
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
