@@ -131,5 +131,6 @@ def demo_activity(console, org, table: str, bucket: str, prefix: str, hooks=()) 
                  if k.startswith("iam.") and v - calls_before.get(k, 0)}
     console.print(f"targeted refresh of carol: attached_policies {(before or {}).get('data', {}).get('attached_policies')}"
                   f" -> {(after or {}).get('data', {}).get('attached_policies')}")
-    console.print(f"  with {sum(iam_calls.values())} IAM calls ({', '.join(sorted(iam_calls))}); change in "
-                  f"{result.manifest_key}")
+    console.print(f"  with {sum(iam_calls.values())} IAM calls ({', '.join(sorted(iam_calls))}); published as "
+                  f"refresh run {result.refresh_manifest_key} (on the chain after the census: its change, once)")
+    console.print(f"  activity records in {result.manifest_key}")

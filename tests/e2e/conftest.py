@@ -52,9 +52,9 @@ class Cli:
         return ["collect", "--accounts", "all", "--role-name", READ_ROLE, "--external-id", EXTERNAL_ID,
                 "--table", self.table, "--bucket", self.bucket, "--create-storage", "--json", *extra]
 
-    def run(self, *extra, args=None):
+    def run(self, *extra, args=None, timeout=300):
         """`idcensus collect` in a child process, configured only by the standard AWS variables."""
-        return emulator_cli(*(args or self.args(*extra)))
+        return emulator_cli(*(args or self.args(*extra)), timeout=timeout)
 
 
 @pytest.fixture

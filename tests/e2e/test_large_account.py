@@ -75,7 +75,7 @@ def test_large_account_through_the_cli_and_the_queue(org, large, cli, s3):
     account, names = large
 
     done = cli.run(args=["collect", "--accounts", account, "--role-name", READ_ROLE, "--external-id", EXTERNAL_ID,
-                         "--table", cli.table, "--bucket", cli.bucket, "--create-storage", "--json"])
+                         "--table", cli.table, "--bucket", cli.bucket, "--create-storage", "--json"], timeout=900)
     assert done.returncode == 0, done.stderr
     check_export(s3, cli.bucket, manifest_of(s3, cli.bucket, json.loads(done.stdout)), account, names)
 
