@@ -30,6 +30,8 @@ class Answers:
 
     details: iamc.AuthorizationDetails | None = None
     report: dict[str, dict[str, str]] | None = None  # credential report rows by ARN
+    report_generated_at: Any = None  # when AWS generated the report (it serves one up to 4 hours old)
+    unreported: frozenset[str] = frozenset()  # user ARNs the report cannot speak for (created after it)
     virtual: dict[str, Any] | None = None  # virtual MFA device by user ARN
     services: dict[str, list[dict]] | None = None  # service-specific credentials by user name
     summary: dict[str, Any] | None = None  # alias and counters
@@ -43,21 +45,26 @@ class Answers:
 def get(ctx: Context, region: str | None = None) -> Answers:
     iam = ctx.client("iam")
     details = ctx.run("iam.authorization_details", lambda: iamc.get_authorization_details(iam))
-    report_csv = ctx.run("iam.credential_report", lambda: cred.get_credential_report(iam))
-    rows = cred.parse_credential_report(report_csv) if report_csv is not None else None
+    report = ctx.run("iam.credential_report", lambda: cred.get_credential_report(iam))
+    rows = cred.parse_credential_report(report.content) if report is not None else None
+    generated_at = report.generated_at if report is not None else None
     virtual = ctx.run("iam.mfa_devices", lambda: cred.list_virtual_mfa_devices(iam))
     services = ctx.run("iam.service_credentials", lambda: cred.list_service_specific_credentials(iam))
     summary = ctx.run("iam.account_summary", lambda: get_summary(iam))
     durations = ctx.run("iam.role_sessions", lambda: iamc.get_role_session_durations(iam))
 
     keys = extra_mfa = None
+    unreported: frozenset[str] = frozenset()
+    if details is not None and rows is not None:
+        unreported = frozenset(u["Arn"] for u in details.users if cred.unreported(u, rows, generated_at))
     if details is None:
         # Without the principal list there is nobody to ask about keys or devices.
         ctx.out.capabilities["iam.access_keys"] = "skipped"
     else:
-        keys = get_keys(ctx, iam, details.users, rows)
-        extra_mfa = get_extra_mfa(ctx, iam, details.users, rows, virtual)
-    return Answers(details=details, report=rows, virtual=virtual, services=services, summary=summary,
+        keys = get_keys(ctx, iam, details.users, rows, unreported)
+        extra_mfa = get_extra_mfa(ctx, iam, details.users, rows, virtual, unreported)
+    return Answers(details=details, report=rows, report_generated_at=generated_at, unreported=unreported,
+                   virtual=virtual, services=services, summary=summary,
                    durations=durations, keys=keys, extra_mfa=extra_mfa,
                    mfa_listed=ctx.out.capabilities.get("iam.mfa_devices") == "ok", gone=frozenset(ctx.out.skipped))
 
@@ -76,9 +83,10 @@ def per_user(ctx: Context, iam, users, what: str, fn) -> dict[str, Any]:
     return {u["Arn"]: value for u, value in found}
 
 
-def get_keys(ctx: Context, iam, users, rows) -> dict[str, list[dict]] | None:
-    # Only users the report shows holding a key; everyone when the report is missing.
-    holders = [u for u in users if rows is None or cred.report_holds_keys(rows.get(u["Arn"], {}))]
+def get_keys(ctx: Context, iam, users, rows, unreported=frozenset()) -> dict[str, list[dict]] | None:
+    # Only users the report shows holding a key, or cannot speak for; everyone when the report is missing.
+    holders = [u for u in users if rows is None or u["Arn"] in unreported
+               or cred.report_holds_keys(rows.get(u["Arn"], {}))]
     try:
         keys = per_user(ctx, iam, holders, "iam.access_keys", cred.list_access_keys)
     except IdcensusError as err:
@@ -88,11 +96,14 @@ def get_keys(ctx: Context, iam, users, rows) -> dict[str, list[dict]] | None:
     return keys
 
 
-def get_extra_mfa(ctx: Context, iam, users, rows, virtual) -> dict[str, list] | None:
-    # Only MFA the virtual listing does not explain (hardware, U2F); everyone when neither bulk source answered.
+def get_extra_mfa(ctx: Context, iam, users, rows, virtual, unreported=frozenset()) -> dict[str, list] | None:
+    # Only MFA the virtual listing does not explain (hardware, U2F), and users the report cannot speak
+    # for (no MFA flag: a hardware device would go unseen); everyone when neither bulk source answered.
     def needs(u):
         if rows is None:
             return virtual is None
+        if u["Arn"] in unreported:
+            return True
         return cred.flag(rows.get(u["Arn"], {}).get("mfa_active")) and u["Arn"] not in (virtual or {})
 
     try:
@@ -109,7 +120,7 @@ def transform(raw: Answers, scope: Scope) -> list[Item]:
     groups, roles and managed policies, in that order."""
     summary = raw.summary or {}
     account = Account(account_id=scope.account_id, alias=summary.get("alias"), summary=summary.get("counters", {}),
-                      collection=PENDING)
+                      credential_report_generated_at=raw.report_generated_at, collection=PENDING)
     items: list[Item] = [("aws.account", account_arn(scope.account_id, scope.partition), account)]
     if raw.report is not None and (root := cred.root_row(raw.report)):
         data = cred.transform_root(root)
@@ -127,7 +138,8 @@ def transform(raw: Answers, scope: Scope) -> list[Item]:
 
 def transform_user(raw: Answers, u: dict, group_arns: dict[str, str]) -> User:
     arn = u["Arn"]
-    row = raw.report.get(arn) if raw.report is not None else None
+    # A user created after the report has no row of its own (a row under its ARN is a deleted namesake's).
+    row = raw.report.get(arn) if raw.report is not None and arn not in raw.unreported else None
     password = None
     if row is not None:
         password = Password(
@@ -139,7 +151,11 @@ def transform_user(raw: Answers, u: dict, group_arns: dict[str, str]) -> User:
     mfa = None
     if raw.mfa_listed or row is not None:
         virtual = raw.virtual
-        devices = ([virtual[arn]] if virtual and arn in virtual else []) + list((raw.extra_mfa or {}).get(arn, []))
+        listed = ([virtual[arn]] if virtual and arn in virtual else []) + list((raw.extra_mfa or {}).get(arn, []))
+        by_serial: dict[str, Any] = {}
+        for d in listed:  # ListMFADevices repeats the virtual devices the listing already gave
+            by_serial.setdefault(d.serial, d)
+        devices = list(by_serial.values())
         enabled = bool(devices) or bool(row is not None and cred.flag(row.get("mfa_active")))
         mfa = Mfa(enabled=enabled, devices=devices)
     keys = raw.keys

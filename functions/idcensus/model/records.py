@@ -54,6 +54,9 @@ class Account(_Data):
     joined_at: datetime | None = None
     alias: str | None = None
     summary: dict[str, int] = Field(default_factory=dict, description="iam:GetAccountSummary counters")
+    credential_report_generated_at: datetime | None = Field(
+        None, description="when AWS generated the credential report the run read (AWS serves one up to 4 hours "
+        "old): password, MFA-flag and key-use facts are as of then; users created later were asked directly")
     collection: Collection
     check: AccountCheck | None = Field(None, description="the latest `idcensus check` of this account")
 
