@@ -10,10 +10,10 @@ Production code never imports this package.
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime
 import json
 import re
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote

@@ -157,10 +157,17 @@ def collect_one(
     started = datetime.now(UTC)
     collected_at = now_iso()
     options = costs.with_incremental_start(options or CollectOptions(), info, state.table)
+    options = with_previous_users(options, info.account_id, state)
     result = gather(factory, info, role_name=role_name, external_id=external_id, run_id=run_id,
                     max_workers=max_workers, options=options)
     return store(result, run_id=run_id, collected_at=collected_at, state=state, exporter=exporter,
                  base_run_id=base_run_id, started=started)
+
+
+def with_previous_users(options: CollectOptions, account_id: str, state: StateTable) -> CollectOptions:
+    """Options holding the account's iam.user records as stored: their per-user answers are reused
+    where the credential report shows nothing changed (collect/reuse.py)."""
+    return replace(options, previous_users={r["id"]: r["data"] for r in state.records_of(account_id, "iam.user")})
 
 
 def failed_account(info: AccountInfo, error: str) -> Account:

@@ -15,6 +15,7 @@ from typing import Any
 
 from idcensus.collect import credentials as cred
 from idcensus.collect import iam as iamc
+from idcensus.collect import reuse
 from idcensus.collect.contract import Context, Scope, account_arn, each_alive
 from idcensus.collect.documents import latest, timestamp
 from idcensus.errors import IdcensusError
@@ -85,15 +86,22 @@ def per_user(ctx: Context, iam, users, what: str, fn) -> dict[str, Any]:
 
 def get_keys(ctx: Context, iam, users, rows, unreported=frozenset()) -> dict[str, list[dict]] | None:
     # Only users the report shows holding a key, or cannot speak for; everyone when the report is missing.
+    # A holder whose key slots match what the state holds is not asked again (collect/reuse.py).
     holders = [u for u in users if rows is None or u["Arn"] in unreported
                or cred.report_holds_keys(rows.get(u["Arn"], {}))]
+    known = {}
+    for u in holders:
+        again = reuse.keys(reuse.previous_of(u, ctx.options.previous_users, unreported), (rows or {}).get(u["Arn"]))
+        if again is not None:
+            known[u["Arn"]] = again
     try:
-        keys = per_user(ctx, iam, holders, "iam.access_keys", cred.list_access_keys)
+        keys = per_user(ctx, iam, [u for u in holders if u["Arn"] not in known], "iam.access_keys",
+                        cred.list_access_keys)
     except IdcensusError as err:
         ctx.out.fail("iam.access_keys", err)
         return None
     ctx.out.capabilities["iam.access_keys"] = "ok"
-    return keys
+    return {**known, **keys}
 
 
 def get_extra_mfa(ctx: Context, iam, users, rows, virtual, unreported=frozenset()) -> dict[str, list] | None:
@@ -106,8 +114,16 @@ def get_extra_mfa(ctx: Context, iam, users, rows, virtual, unreported=frozenset(
             return True
         return cred.flag(rows.get(u["Arn"], {}).get("mfa_active")) and u["Arn"] not in (virtual or {})
 
+    asked, known = [], {}
+    for u in (u for u in users if needs(u)):
+        again = reuse.mfa_devices(reuse.previous_of(u, ctx.options.previous_users, unreported),
+                                  (rows or {}).get(u["Arn"]), virtual)
+        if again is None:
+            asked.append(u)
+        else:
+            known[u["Arn"]] = again
     try:
-        return per_user(ctx, iam, [u for u in users if needs(u)], "iam.mfa_devices", cred.list_mfa_devices)
+        return {**known, **per_user(ctx, iam, asked, "iam.mfa_devices", cred.list_mfa_devices)}
     except IdcensusError as err:
         ctx.out.fail("iam.mfa_devices", err)  # the listing's outcome stands unless this failed
         return None
