@@ -167,7 +167,8 @@ def collect_one(
 def with_previous_users(options: CollectOptions, account_id: str, state: StateTable) -> CollectOptions:
     """Options holding the account's iam.user records as stored: their per-user answers are reused
     where the credential report shows nothing changed (collect/reuse.py)."""
-    return replace(options, previous_users={r["id"]: r["data"] for r in state.records_of(account_id, "iam.user")})
+    return replace(options, previous_users={r["id"]: r["data"] for r in state.records_of(account_id, "iam.user")},
+                   previous_policies={r["id"]: r["data"] for r in state.records_of(account_id, "iam.policy")})
 
 
 def failed_account(info: AccountInfo, error: str) -> Account:

@@ -62,6 +62,7 @@ class CollectOptions:
     # Per-user answers they hold (key IDs, MFA devices...) are reused where the credential report
     # shows nothing changed, so an unchanged re-run asks almost nothing per user (collect/reuse.py).
     previous_users: Mapping[str, dict[str, Any]] | None = None
+    previous_policies: Mapping[str, dict[str, Any]] | None = None  # iam.policy records' data: descriptions
 
 
 @dataclass

@@ -66,6 +66,8 @@ def transform_root(row: dict[str, str]) -> RootUser:
                 active=bool(flag(row.get(f"access_key_{n}_active"))),
                 last_rotated_at=timestamp(row.get(f"access_key_{n}_last_rotated")),
                 last_used_at=timestamp(row.get(f"access_key_{n}_last_used_date")),
+                last_used_service=text(row.get(f"access_key_{n}_last_used_service")),
+                last_used_region=text(row.get(f"access_key_{n}_last_used_region")),
             )
             for n in (1, 2)
             if flag(row.get(f"access_key_{n}_active")) or timestamp(row.get(f"access_key_{n}_last_rotated"))
@@ -85,6 +87,22 @@ def unreported(user: dict[str, Any], rows: dict[str, dict[str, str]], generated_
 def report_holds_keys(row: dict[str, str]) -> bool:
     """A key slot exists when it has a rotation date (inactive keys too)."""
     return any(timestamp(row.get(f"access_key_{n}_last_rotated")) for n in (1, 2))
+
+
+def report_certificates(row: dict[str, str]) -> list[tuple[Any, bool]]:
+    """(last rotated, active) of the row's certificate slots (cert_1, cert_2) that hold one."""
+    slots = [(timestamp(row.get(f"cert_{n}_last_rotated")), bool(flag(row.get(f"cert_{n}_active")))) for n in (1, 2)]
+    return [(rotated, active) for rotated, active in slots if rotated or active]
+
+
+def list_signing_certificates(iam, user_name: str) -> list[dict[str, Any]]:
+    return [c for page in iam.get_paginator("list_signing_certificates").paginate(UserName=user_name)
+            for c in page["Certificates"]]
+
+
+def list_ssh_public_keys(iam, user_name: str) -> list[dict[str, Any]]:
+    return [k for page in iam.get_paginator("list_ssh_public_keys").paginate(UserName=user_name)
+            for k in page["SSHPublicKeys"]]
 
 
 @dataclass(frozen=True)

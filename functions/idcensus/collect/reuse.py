@@ -57,3 +57,26 @@ def mfa_devices(data: dict[str, Any] | None, row: dict[str, str] | None, virtual
     listed = {d.serial for d in (virtual or {}).values()}
     extra = [MfaDevice(**d) for d in data["mfa"].get("devices", []) if d["serial"] not in listed]
     return extra or None
+
+
+def certificates(data: dict[str, Any] | None, row: dict[str, str] | None) -> list[dict[str, Any]] | None:
+    """The earlier ListSigningCertificates answer, when the report's certificate slots still match it."""
+    if data is None or row is None or data.get("signing_certificates") is None:
+        return None
+    known = data["signing_certificates"]
+    slots = sorted((_second(rotated), active) for rotated, active in cred.report_certificates(row))
+    held = sorted((_second(c.get("uploaded_at")), c["status"] == "Active") for c in known)
+    if slots != held:
+        return None
+    return [{"CertificateId": c["id"], "Status": c["status"], "UploadDate": timestamp(c.get("uploaded_at"))}
+            for c in known]
+
+
+def policy_extras(data: dict[str, Any] | None, policy: dict[str, Any]) -> dict[str, Any] | None:
+    """The earlier GetPolicy facts of the same policy (same creation time, and ID when GAAD gives one):
+    a description is set once, at creation."""
+    if not data or data.get("created_at") is None or timestamp(data["created_at"]) != timestamp(policy.get("CreateDate")):
+        return None
+    if policy.get("PolicyId") and data.get("policy_id") != policy["PolicyId"]:
+        return None
+    return {"Description": data.get("description"), "PolicyId": data.get("policy_id")}
