@@ -56,6 +56,8 @@ def with_stream_activity(records: list[dict[str, Any]], seen: dict[str, str]) ->
             data = {**data, "last_activity_at": last, "access_keys": keys if data.get("access_keys") is not None else None}
         elif record["type"] == "iam.role":
             data = {**data, "last_used_at": later(data.get("last_used_at"), seen.get(data["arn"]))}
+        elif record["type"] == "sso.user" and seen.get(data["arn"]):
+            data = {**data, "last_activity_at": later(data.get("last_activity_at"), seen.get(data["arn"]))}
         else:
             out.append(record)
             continue
