@@ -13,6 +13,7 @@ import copy
 import json
 import re
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -112,6 +113,10 @@ class GapAnswers:
         content = parsed.get("Content")
         if not content:
             return
+        # moto writes the report at call time but stamps a fixed 2015 GeneratedTime. AWS serves one report
+        # for up to 4 hours: stamp it just after the newest user it holds, so it covers every user and an
+        # unchanged account gets the same report time run after run, as from AWS's cache.
+        parsed["GeneratedTime"] = report_time(content.decode())
         lines = content.decode().splitlines()
         if len(lines) < 2 or any(line.startswith("<root_account>") for line in lines):
             return
@@ -119,6 +124,11 @@ class GapAnswers:
         root = ROOT_ROW.format(account=account, created="2020-01-01T00:00:00+00:00", last_used=ROOT_LAST_USED,
                                mfa=str(self.root_mfa).lower())
         parsed["Content"] = "\n".join([lines[0], root, *lines[1:]]).encode() + b"\n"
+
+
+def report_time(content: str) -> datetime:
+    created = [datetime.fromisoformat(line.split(",")[2]) for line in content.splitlines()[1:] if line.count(",") > 2]
+    return max(created) + timedelta(seconds=1) if created else datetime.now(UTC)
 
 
 def answer(request, status: int, body: bytes) -> AWSResponse:

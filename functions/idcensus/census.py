@@ -56,6 +56,8 @@ def with_stream_activity(records: list[dict[str, Any]], seen: dict[str, str]) ->
             data = {**data, "last_activity_at": last, "access_keys": keys if data.get("access_keys") is not None else None}
         elif record["type"] == "iam.role":
             data = {**data, "last_used_at": later(data.get("last_used_at"), seen.get(data["arn"]))}
+        elif record["type"] == "sso.user" and seen.get(data["arn"]):
+            data = {**data, "last_activity_at": later(data.get("last_activity_at"), seen.get(data["arn"]))}
         else:
             out.append(record)
             continue
@@ -157,10 +159,18 @@ def collect_one(
     started = datetime.now(UTC)
     collected_at = now_iso()
     options = costs.with_incremental_start(options or CollectOptions(), info, state.table)
+    options = with_previous_users(options, info.account_id, state)
     result = gather(factory, info, role_name=role_name, external_id=external_id, run_id=run_id,
                     max_workers=max_workers, options=options)
     return store(result, run_id=run_id, collected_at=collected_at, state=state, exporter=exporter,
                  base_run_id=base_run_id, started=started)
+
+
+def with_previous_users(options: CollectOptions, account_id: str, state: StateTable) -> CollectOptions:
+    """Options holding the account's iam.user records as stored: their per-user answers are reused
+    where the credential report shows nothing changed (collect/reuse.py)."""
+    return replace(options, previous_users={r["id"]: r["data"] for r in state.records_of(account_id, "iam.user")},
+                   previous_policies={r["id"]: r["data"] for r in state.records_of(account_id, "iam.policy")})
 
 
 def failed_account(info: AccountInfo, error: str) -> Account:

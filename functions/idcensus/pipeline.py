@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from idcensus.aws import ClientFactory
-from idcensus.census import failed_account, gather, new_run_id, now_iso, store, with_org_accounts
+from idcensus.census import failed_account, gather, new_run_id, now_iso, store, with_org_accounts, with_previous_users
 from idcensus.collect import costs
 from idcensus.collect.account import AccountResult
 from idcensus.collect.contract import AccountInfo, CollectOptions
@@ -65,6 +65,7 @@ class Pipeline:
         org_accounts, _ = self.state.organization()  # the planner recorded it for this run
         options = with_org_accounts(CollectOptions(regions=self.settings.regions), list(org_accounts))
         options = costs.with_incremental_start(options, info, self.state.table)
+        options = with_previous_users(options, info.account_id, self.state)
         result = gather(self.factory, info, role_name=self.settings.role_name,
                         external_id=self.settings.external_id, run_id=run_id,
                         max_workers=self.settings.principal_workers, options=options)

@@ -96,9 +96,11 @@ def test_everything_denied_is_denied(seeded):
                       "ListServiceSpecificCredentials", "ListAccountAliases", "ListRoles")
     result = collect_account(factory(everything, with_gaps=False), AccountInfo(ACCOUNT))
     col = result.account.collection
-    identity = {c.name for c in CAPABILITIES if c.tier == "identity"} - {"iam.access_keys"}
+    per_principal = {"iam.access_keys", "iam.signing_certificates", "iam.ssh_public_keys", "iam.policy_descriptions"}
+    identity = {c.name for c in CAPABILITIES if c.tier == "identity"} - per_principal
     assert {col.capabilities[name] for name in identity} == {"denied"}
-    assert col.capabilities["iam.access_keys"] == "skipped"  # nobody to ask without the principal list
+    # nobody to ask without the principal list
+    assert {col.capabilities[name] for name in per_principal} == {"skipped"}
     # The other tiers answered, so the account is partial, not denied - and never "ok".
     assert col.status == "partial"
     assert result.users == [] and result.roles == []

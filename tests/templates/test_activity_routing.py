@@ -15,10 +15,11 @@ from moto.events.models import EventPattern
 from idcensus.stream.effects import subjects
 from idcensus.stream.normalize import Rejected, normalize
 from idcensus.stream.targets import refresh_targets
+from tests.corpus import CLOUDTRAIL
 from tests.templates.cfn import MEMBER, ROOT, load, resources_of_type
 
 FIXTURES = ROOT / "events" / "cloudtrail"
-CORPUS = ROOT.parent / "shared" / "corpus" / "cloudtrail" / "events.jsonl"
+CORPUS = CLOUDTRAIL / "events.jsonl"
 ALL_MANAGEMENT = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
 API_CALL = "AWS API Call via CloudTrail"
 SIGN_IN = "AWS Console Sign In via CloudTrail"
@@ -138,7 +139,8 @@ def test_only_aws_service_sessions_are_left_in_the_account(rules):
     dropped = []
     for name, envelope in inputs():
         before, after = forwarded(BEFORE, envelope), forwarded(rules, envelope)
-        assert set(after) <= set(before), name  # the filter forwards nothing new
+        # The filter forwards nothing new but the service events of the identity sources (Identity Center sign-ins).
+        assert set(after) <= set(before) or envelope["detail-type"] == DETAIL_TYPES["awsserviceevent"], name
         if before and not after:
             dropped.append(name)
             assert is_service_session(envelope), f"{name} is no AWS-service session and was dropped"
@@ -167,3 +169,17 @@ def test_sessions_of_principals_are_kept_even_through_a_service(rules):
     for envelope in (fixture, through, untyped):
         assert forwarded(rules, envelope) == ["SessionRule"]
     assert census_use(through)  # the caller's last activity moves
+
+
+def test_identity_center_sign_ins_reach_the_stream(rules):
+    # Identity Center sign-ins are service events ("AWS Service Event via CloudTrail"); the normalizer
+    # moves the sso.user's last activity from them, so both the member and the central rule let them through.
+    from tests.templates.cfn import TEMPLATE
+    from tests.unit.test_actor_fidelity import identity_center_sign_in
+
+    sign_in = envelope_of(identity_center_sign_in())
+    assert sign_in["detail-type"] == "AWS Service Event via CloudTrail" and sign_in["source"] == "aws.signin"
+    assert forwarded(rules, sign_in) == ["ActivityRule"]
+    assert forwarded(rules_of(load(TEMPLATE)), sign_in) == ["ActivityRule"]
+    assert [sk for _, sk in subjects(normalize(sign_in))] == [
+        "activity#arn:aws:identitystore:::user/94482488-3041-7026-18f3-be45837cd0e4"]

@@ -22,7 +22,7 @@ def answers(data_dir):
                                        page["Policies"])
     report = cred.parse_credential_report((data_dir / "credential_report.csv").read_text())
     return identity.Answers(details=details, report=report, virtual={}, services={}, keys={ALICE: []},
-                            summary={"alias": "acme", "counters": {"Users": 1}}, durations={}, mfa_listed=True)
+                            summary={"alias": "acme", "counters": {"Users": 1}}, listed_roles={}, mfa_listed=True)
 
 
 def by_type(items):

@@ -54,6 +54,7 @@ def test_create_user():
         "identity_provider": None, "session_issuer_arn": None, "invoked_by": None,
         "user_agent": "aws-cli/2.15.30 Python/3.11.8 Linux/6.1 exe/x86_64 command/iam.createuser",
         "source_ip": "203.0.113.10", "mfa_authenticated": None,
+        "identity_center_user_id": None, "identity_store_arn": None,
     }
     assert d["region"] == "us-east-1" and d["read_only"] is False and d["management_event"] is True
     assert d["error_code"] is None and d["error_message"] is None

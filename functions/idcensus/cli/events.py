@@ -56,12 +56,16 @@ def read_events(path: Path) -> list[bytes | str]:
         raise ConfigError(f"cannot read {path} ({exc}): pass a readable JSON or JSON Lines file of events") from exc
     try:
         value = json.loads(blob)
+    except RecursionError:
+        return [blob]  # nested too deep to read as a whole: one raw event, which the normalizer quarantines
     except ValueError:
         lines = [line for line in blob.splitlines() if line.strip()]
-        if not any(_is_json(line) for line in lines):
-            raise ConfigError(f"{path} is neither JSON nor JSON Lines: pass a file of CloudTrail or EventBridge "
-                              "events (one JSON value, a list, {'Records': [...]}, or one event per line)") from None
-        return lines
+        if any(_is_json(line) for line in lines):
+            return lines
+        if blob.lstrip()[:1] in (b"{", b"["):
+            return [blob]  # one broken event: quarantined as the same line of a JSON Lines file would be
+        raise ConfigError(f"{path} is neither JSON nor JSON Lines: pass a file of CloudTrail or EventBridge "
+                          "events (one JSON value, a list, {'Records': [...]}, or one event per line)") from None
     if isinstance(value, dict) and isinstance(value.get("Records"), list):
         value = value["Records"]
     return [_raw(item) for item in (value if isinstance(value, list) else [value])]
@@ -70,7 +74,7 @@ def read_events(path: Path) -> list[bytes | str]:
 def _is_json(line: bytes) -> bool:
     try:
         json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return True
 

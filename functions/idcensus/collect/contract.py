@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -58,6 +58,11 @@ class CollectOptions:
     # (empty: only the account being collected). Filled by the census from the account list.
     org_accounts: tuple[str, ...] = ()
     identity_center_region: str | None = None  # the instance's home region; None: the factory's
+    # The account's iam.user records' data as the state table holds them, by ARN (None: not read).
+    # Per-user answers they hold (key IDs, MFA devices...) are reused where the credential report
+    # shows nothing changed, so an unchanged re-run asks almost nothing per user (collect/reuse.py).
+    previous_users: Mapping[str, dict[str, Any]] | None = None
+    previous_policies: Mapping[str, dict[str, Any]] | None = None  # iam.policy records' data: descriptions
 
 
 @dataclass

@@ -17,15 +17,25 @@ from idcensus.model.records import AccessKey, MfaDevice, RootKey, RootUser
 ROOT_ROW = "<root_account>"
 
 
-def get_credential_report(iam, *, timeout: float = 120.0, first_wait: float = 0.5) -> str:
-    """Generate the report, poll with backoff until it is complete, return the CSV text."""
+@dataclass(frozen=True)
+class Report:
+    """The credential report as AWS served it: CSV text and when AWS generated it. AWS serves a
+    cached report up to 4 hours old, so users created since are not in it (see unreported())."""
+
+    content: str
+    generated_at: Any  # datetime | None
+
+
+def get_credential_report(iam, *, timeout: float = 120.0, first_wait: float = 0.5) -> Report:
+    """Generate the report, poll with backoff until it is complete, return it."""
     deadline = time.monotonic() + timeout
     wait = first_wait
     while True:
         state = iam.generate_credential_report()["State"]
         if state == "COMPLETE":
             try:
-                return iam.get_credential_report()["Content"].decode("utf-8")
+                answer = iam.get_credential_report()
+                return Report(answer["Content"].decode("utf-8"), timestamp(answer.get("GeneratedTime")))
             except ClientError as exc:
                 # Expired between the two calls, or still being written: generate again.
                 if error_code(exc) not in {"ReportInProgress", "ReportExpired", "ReportNotPresent"}:
@@ -56,6 +66,8 @@ def transform_root(row: dict[str, str]) -> RootUser:
                 active=bool(flag(row.get(f"access_key_{n}_active"))),
                 last_rotated_at=timestamp(row.get(f"access_key_{n}_last_rotated")),
                 last_used_at=timestamp(row.get(f"access_key_{n}_last_used_date")),
+                last_used_service=text(row.get(f"access_key_{n}_last_used_service")),
+                last_used_region=text(row.get(f"access_key_{n}_last_used_region")),
             )
             for n in (1, 2)
             if flag(row.get(f"access_key_{n}_active")) or timestamp(row.get(f"access_key_{n}_last_rotated"))
@@ -63,9 +75,34 @@ def transform_root(row: dict[str, str]) -> RootUser:
     )
 
 
+def unreported(user: dict[str, Any], rows: dict[str, dict[str, str]], generated_at) -> bool:
+    """True when the report cannot speak for this GAAD user: no row, or the user was created after
+    the report was generated (a row under the same ARN is then a deleted namesake's)."""
+    if user["Arn"] not in rows:
+        return True
+    created = timestamp(user.get("CreateDate"))
+    return bool(generated_at and created and created > generated_at)
+
+
 def report_holds_keys(row: dict[str, str]) -> bool:
     """A key slot exists when it has a rotation date (inactive keys too)."""
     return any(timestamp(row.get(f"access_key_{n}_last_rotated")) for n in (1, 2))
+
+
+def report_certificates(row: dict[str, str]) -> list[tuple[Any, bool]]:
+    """(last rotated, active) of the row's certificate slots (cert_1, cert_2) that hold one."""
+    slots = [(timestamp(row.get(f"cert_{n}_last_rotated")), bool(flag(row.get(f"cert_{n}_active")))) for n in (1, 2)]
+    return [(rotated, active) for rotated, active in slots if rotated or active]
+
+
+def list_signing_certificates(iam, user_name: str) -> list[dict[str, Any]]:
+    return [c for page in iam.get_paginator("list_signing_certificates").paginate(UserName=user_name)
+            for c in page["Certificates"]]
+
+
+def list_ssh_public_keys(iam, user_name: str) -> list[dict[str, Any]]:
+    return [k for page in iam.get_paginator("list_ssh_public_keys").paginate(UserName=user_name)
+            for k in page["SSHPublicKeys"]]
 
 
 @dataclass(frozen=True)

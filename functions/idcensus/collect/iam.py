@@ -8,7 +8,7 @@ from typing import Any
 from idcensus.collect.contract import Org
 from idcensus.collect.documents import policy_document, tags, timestamp
 from idcensus.collect.resources.policies import external_principals
-from idcensus.model.records import Group, InlinePolicy, ManagedPolicy, Role
+from idcensus.model.records import Group, InlinePolicy, InstanceProfile, ManagedPolicy, Role
 
 GAAD_FILTERS = ["User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy"]
 
@@ -31,14 +31,59 @@ def get_authorization_details(iam) -> AuthorizationDetails:
     return details
 
 
-def get_role_session_durations(iam) -> dict[str, int]:
-    """MaxSessionDuration by role ARN: GAAD leaves it out, ListRoles has it (1,000 roles a call)."""
+def get_listed_roles(iam) -> dict[str, dict[str, Any]]:
+    """ListRoles' entries by role ARN, for what GAAD leaves out: MaxSessionDuration and Description
+    (1,000 roles a call)."""
     return {
-        role["Arn"]: role["MaxSessionDuration"]
+        role["Arn"]: role
         for page in iam.get_paginator("list_roles").paginate(PaginationConfig={"PageSize": 1000})
         for role in page["Roles"]
-        if "MaxSessionDuration" in role
     }
+
+
+def get_policy_extras(iam, arn: str) -> dict[str, Any]:
+    """GAAD and ListPolicies leave a managed policy's description out; only GetPolicy has it
+    (and the PolicyId, which GAAD may omit)."""
+    policy = iam.get_policy(PolicyArn=arn)["Policy"]
+    return {"Description": policy.get("Description"), "PolicyId": policy.get("PolicyId")}
+
+
+GIT_ACTIONS = ("codecommit:gitpull", "codecommit:gitpush")
+
+
+def may_use_codecommit(user: dict[str, Any], details: AuthorizationDetails) -> bool:
+    """Whether any Allow statement the user holds (inline, attached, through groups) may grant
+    codecommit:GitPull or GitPush: the only use of an SSH public key. Deny, conditions and
+    boundaries are not weighed, so this errs towards asking; a document it cannot see counts as yes."""
+    groups = {g["GroupName"]: g for g in details.groups}
+    documents = {p["Arn"]: p for p in details.policies}
+    holders = [user, *(groups[g] for g in user.get("GroupList", []) if g in groups)]
+    docs = [i["PolicyDocument"] for h in holders
+            for i in h.get("UserPolicyList", []) + h.get("GroupPolicyList", [])]
+    for h in holders:
+        for arn in attached(h.get("AttachedManagedPolicies")):
+            chosen = next((v for v in documents.get(arn, {}).get("PolicyVersionList", [])
+                           if v.get("IsDefaultVersion")), None)
+            if chosen is None:
+                return True
+            docs.append(chosen["Document"])
+    return any(_allows_git(policy_document(d)) for d in docs)
+
+
+def _allows_git(doc: dict[str, Any]) -> bool:
+    from fnmatch import fnmatchcase
+
+    statements = doc.get("Statement", [])
+    for st in statements if isinstance(statements, list) else [statements]:
+        if not isinstance(st, dict) or st.get("Effect") != "Allow":
+            continue
+        if "NotAction" in st:
+            return True
+        actions = st.get("Action", [])
+        for action in [actions] if isinstance(actions, str) else actions:
+            if any(fnmatchcase(git, str(action).lower()) for git in GIT_ACTIONS):
+                return True
+    return False
 
 
 def inline_policies(items: list[dict[str, Any]] | None) -> list[InlinePolicy]:
@@ -77,11 +122,13 @@ def transform_groups(details: AuthorizationDetails) -> list[Group]:
     ]
 
 
-def transform_roles(details: AuthorizationDetails, durations: dict[str, int] | None = None,
+def transform_roles(details: AuthorizationDetails, listed: dict[str, dict[str, Any]] | None = None,
                     org: Org | None = None) -> list[Role]:
-    """`org` says which accounts are inside; without it, every account but the role's own is outside."""
+    """`listed`: ListRoles' (or GetRole's) entries by ARN, for the session limit and description.
+    `org` says which accounts are inside; without it, every account but the role's own is outside."""
     roles = []
     for r in details.roles:
+        extra = (listed or {}).get(r["Arn"], {})
         last_used = r.get("RoleLastUsed") or {}
         trust = policy_document(r["AssumeRolePolicyDocument"])
         roles.append(
@@ -97,11 +144,17 @@ def transform_roles(details: AuthorizationDetails, durations: dict[str, int] | N
                 inline_policies=inline_policies(r.get("RolePolicyList")),
                 permissions_boundary=boundary(r),
                 instance_profiles=sorted(p["Arn"] for p in r.get("InstanceProfileList", [])),
-                max_session_duration=(durations or {}).get(r["Arn"]),
+                max_session_duration=extra.get("MaxSessionDuration"),
                 last_used_at=timestamp(last_used.get("LastUsedDate")),
                 last_used_region=last_used.get("Region"),
                 service_linked=r.get("Path", "").startswith("/aws-service-role/"),
                 external_principals=external_principals(trust, org or Org(account_id=r["Arn"].split(":")[4])),
+                description=extra.get("Description") or r.get("Description") or None,
+                instance_profile_details=[
+                    InstanceProfile(name=p["InstanceProfileName"], id=p["InstanceProfileId"], arn=p["Arn"],
+                                    path=p.get("Path", "/"), created_at=timestamp(p.get("CreateDate")))
+                    for p in sorted(r.get("InstanceProfileList", []), key=lambda p: p["Arn"])
+                ],
             )
         )
     return roles
@@ -111,8 +164,10 @@ def is_aws_managed(arn: str) -> bool:
     return ":iam::aws:policy/" in arn
 
 
-def transform_policies(details: AuthorizationDetails) -> list[ManagedPolicy]:
-    """Every customer-managed policy, and the AWS-managed ones something is attached to."""
+def transform_policies(details: AuthorizationDetails, extras: dict[str, dict[str, Any]] | None = None
+                       ) -> list[ManagedPolicy]:
+    """Every customer-managed policy, and the AWS-managed ones something is attached to.
+    `extras` by ARN: GetPolicy's Description and PolicyId, for what the entry itself lacks."""
     referenced = {
         arn
         for principal in details.users + details.groups + details.roles
@@ -138,6 +193,8 @@ def transform_policies(details: AuthorizationDetails) -> list[ManagedPolicy]:
                 attachment_count=p.get("AttachmentCount"),
                 created_at=timestamp(p.get("CreateDate")),
                 updated_at=timestamp(p.get("UpdateDate")),
+                policy_id=p.get("PolicyId") or (extras or {}).get(arn, {}).get("PolicyId"),
+                description=(extras or {}).get(arn, p).get("Description") or None,
             )
         )
     return policies

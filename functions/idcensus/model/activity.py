@@ -31,6 +31,8 @@ class Actor(_Strict):
     account_id: str | None = Field(None, pattern=r"^[0-9]{12}$")
     access_key_id: str | None = None
     user_name: str | None = None
+    identity_center_user_id: str | None = Field(None, description="IdentityCenterUser: userIdentity.onBehalfOf.userId")
+    identity_store_arn: str | None = Field(None, description="IdentityCenterUser: onBehalfOf.identityStoreArn")
     identity_provider: str | None = Field(None, description="SAMLUser / WebIdentityUser issuer")
     session_issuer_arn: str | None = Field(None, description="the role (or user) a session was issued by")
     invoked_by: str | None = Field(None, description="the AWS service that made the call on the actor's behalf")

@@ -54,6 +54,9 @@ class Account(_Data):
     joined_at: datetime | None = None
     alias: str | None = None
     summary: dict[str, int] = Field(default_factory=dict, description="iam:GetAccountSummary counters")
+    credential_report_generated_at: datetime | None = Field(
+        None, description="when AWS generated the credential report the run read (AWS serves one up to 4 hours "
+        "old): password, MFA-flag and key-use facts are as of then; users created later were asked directly")
     collection: Collection
     check: AccountCheck | None = Field(None, description="the latest `idcensus check` of this account")
 
@@ -93,6 +96,18 @@ class ServiceCredential(_Data):
     created_at: datetime | None = None
 
 
+class SigningCertificate(_Data):
+    id: str
+    status: Literal["Active", "Inactive"]
+    uploaded_at: datetime | None = None
+
+
+class SshPublicKey(_Data):
+    id: str
+    status: Literal["Active", "Inactive"]
+    uploaded_at: datetime | None = None
+
+
 class User(_Data):
     name: str
     arn: str
@@ -109,12 +124,19 @@ class User(_Data):
     access_keys: list[AccessKey] | None
     service_credentials: list[ServiceCredential] | None = None
     last_activity_at: datetime | None
+    signing_certificates: list[SigningCertificate] | None = Field(
+        None, description="X.509 signing certificates; None when unknown (denied, or no credential report)")
+    ssh_public_keys: list[SshPublicKey] | None = Field(
+        None, description="SSH public keys (they open CodeCommit only): asked only of users whose policies may "
+        "allow codecommit:GitPull or GitPush; None for the others (not asked) and when denied")
 
 
 class RootKey(_Data):
     active: bool
     last_rotated_at: datetime | None = None
     last_used_at: datetime | None = None
+    last_used_service: str | None = None
+    last_used_region: str | None = None
 
 
 class RootUser(_Data):
@@ -134,6 +156,14 @@ class Group(_Data):
     attached_policies: list[str]
     inline_policies: list[InlinePolicy]
     members: list[str]
+
+
+class InstanceProfile(_Data):
+    name: str
+    id: str
+    arn: str
+    path: str
+    created_at: datetime | None = None
 
 
 class Role(_Data):
@@ -157,6 +187,9 @@ class Role(_Data):
         description="principals outside the organization the trust policy lets in: account IDs, ARNs, '*', "
         "org IDs, web identity providers",
     )
+    description: str | None = None
+    instance_profile_details: list[InstanceProfile] = Field(
+        default_factory=list, description="the instance profiles holding the role (their ARNs: instance_profiles)")
 
 
 class ManagedPolicy(_Data):
@@ -168,6 +201,8 @@ class ManagedPolicy(_Data):
     attachment_count: int | None
     created_at: datetime | None
     updated_at: datetime | None
+    policy_id: str | None = None
+    description: str | None = Field(None, description="customer-managed policies only (set once, at creation)")
 
 
 RECORD_TYPES: dict[str, type[_Data]] = {

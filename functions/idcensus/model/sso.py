@@ -42,6 +42,8 @@ class SsoUser(_Data):
     emails: list[SsoEmail] = Field(default_factory=list)
     status: str | None = Field(None, description="UserStatus where the identity store returns it")
     groups: list[str] | None = Field(None, description="group IDs; None when memberships were not read")
+    last_activity_at: datetime | None = Field(
+        None, description="the latest sign-in or call the CloudTrail stream saw (Identity Center reports none)")
 
 
 class SsoGroup(_Data):

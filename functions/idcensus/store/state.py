@@ -72,6 +72,17 @@ class StateTable:
                 return records
             params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    def records_of(self, account_id: str, type_: str) -> list[dict[str, Any]]:
+        """The account's live records of one type (one Query on the sort key's prefix)."""
+        records: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(pk(account_id)) & Key("sk").begins_with(f"{type_}#")}
+        while True:
+            page = self.table.query(**params)
+            records += [self.decode(i) for i in page["Items"] if "record_type" in i and not i.get("deleted")]
+            if "LastEvaluatedKey" not in page:
+                return records
+            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     def put_organization(self, account_ids: Iterable[str], organization_id: str | None) -> None:
         """The organization's accounts as the latest run saw them: a targeted refresh between runs
         uses them to tell sister accounts from outsiders in a trust policy."""

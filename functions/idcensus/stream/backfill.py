@@ -23,7 +23,7 @@ from boto3.dynamodb.conditions import Key
 
 from idcensus.clock import now_iso
 from idcensus.store.export import normalize_prefix
-from idcensus.stream.normalize import Rejected, is_management_event
+from idcensus.stream.normalize import Rejected
 
 MAX_DAYS = 3650
 GROUP_FILES, GROUP_EVENTS = 200, 5000  # log files and events per export batch
@@ -95,7 +95,7 @@ def read_records(s3, bucket: str, key: str) -> list[Any]:
         if key.endswith(".gz") or body[:2] == b"\x1f\x8b":
             body = gzip.decompress(body)
         document = json.loads(body)
-    except (OSError, EOFError, ValueError) as exc:  # gzip, truncation, JSON and UTF-8 errors
+    except (OSError, EOFError, ValueError, RecursionError) as exc:  # gzip, truncation, JSON, UTF-8, nesting
         raise Rejected("bad_log_file", f"s3://{bucket}/{key}: {type(exc).__name__}: {exc}") from exc
     if not isinstance(document, dict) or not isinstance(document.get("Records", []), list):
         raise Rejected("bad_log_file", f"s3://{bucket}/{key}: not a CloudTrail log file (no Records list)")
@@ -160,10 +160,8 @@ def run_backfill(service, trail_s3, trail_bucket: str, *, prefix: str = "AWSLogs
             result.counts["bad_log_files"] += 1
             records = []
         for record in records:
-            if isinstance(record, dict) and not is_management_event(record):
-                result.counts["data_events_skipped"] += 1
-            elif isinstance(record, dict):
-                batch.add_event(record)
+            if isinstance(record, dict):
+                batch.add_event(record)  # skips data events itself, as the live path does
             else:  # not an object: quarantined with the rest of the bad input
                 batch.add_raw(json.dumps(record), "backfill")
         group.append(key)

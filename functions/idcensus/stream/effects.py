@@ -53,6 +53,9 @@ def subjects(activity: dict[str, Any]) -> list[tuple[str, str]]:
     arn = actor.get("session_issuer_arn") if actor.get("type") == "AssumedRole" else actor.get("arn")
     if actor.get("type") in PRINCIPAL_TYPES and arn and (account := account_of(arn)):
         out.append((account, f"activity#{arn}"))
+    elif actor.get("type") == "IdentityCenterUser" and arn:
+        # Its ARN names no account: the event's own is the instance's (sign-ins are logged where it lives).
+        out.append((data["account_id"], f"activity#{arn}"))
     key = actor.get("access_key_id")
     # AKIA keys are long-term user (or root) keys; ASIA keys are session credentials, not inventoried.
     if key and key.startswith("AKIA") and (account := actor.get("account_id") or account_of(actor.get("arn") or "")):

@@ -9,7 +9,8 @@ because this is the hot path):
      "data": {
         "event_id", "event_time", "event_source", "event_name",
         "category": "read" | "write" | "authentication" | "console_sign_in" | "assume_role",
-        "actor": {type, arn, principal_id, account_id, access_key_id, user_name, identity_provider,
+        "actor": {type, arn, principal_id, account_id, access_key_id, user_name, identity_center_user_id,
+                  identity_store_arn, identity_provider,
                   session_issuer_arn, invoked_by, user_agent, source_ip, mfa_authenticated},
         "targets": [ARNs of the principals / policies / groups / permission sets acted on],
         "account_id", "region", "error_code", "error_message",
@@ -29,11 +30,13 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from idcensus.arns import identity_store_arn, partition
 from idcensus.model.records import SCHEMA_VERSION
 from idcensus.stream import ocsf
 from idcensus.stream.targets import build_targets
 
 MAX_EVENT_BYTES = 256 * 1024
+HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"  # CloudTrail's redaction marker, never a real name
 DETAIL_TYPES = frozenset({
     "AWS API Call via CloudTrail",
     "AWS Console Sign In via CloudTrail",
@@ -170,7 +173,7 @@ def _normalize(event: Any, received_at: str | None) -> dict[str, Any]:
         "event_source": source,
         "event_name": name,
         "category": _category(source, name, read_only),
-        "actor": _actor(record, identity, name),
+        "actor": _actor(record, identity, name, region),
         "targets": build_targets(source, name, account_id, region, record.get("requestParameters"), response),
         "account_id": account_id,
         "region": region,
@@ -286,7 +289,7 @@ def _category(source: str, name: str, read_only: bool | None) -> str:
     return "read" if read_only else "write"
 
 
-def _actor(record: dict[str, Any], identity: dict[str, Any], name: str) -> dict[str, Any]:
+def _actor(record: dict[str, Any], identity: dict[str, Any], name: str, region: str | None) -> dict[str, Any]:
     session = _obj(identity, "sessionContext")
     issuer = _obj(session, "sessionIssuer")
     mfa: bool | None
@@ -297,13 +300,25 @@ def _actor(record: dict[str, Any], identity: dict[str, Any], name: str) -> dict[
         flag = _obj(session, "attributes").get("mfaAuthenticated")
         mfa = {"true": True, "false": False}.get(flag) if type(flag) is str else flag if type(flag) is bool else None
     account_id = identity.get("accountId")
+    kind, arn, user_name = _opt(identity, "type"), _opt(identity, "arn"), _name(_opt(identity, "userName"))
+    center_user = store = None
+    if kind == "IdentityCenterUser":
+        # No IAM ARN: the Identity Center user is named by onBehalfOf (its ID, its identity store) and,
+        # for sign-ins, additionalEventData.UserName. Its ARN is the one the census gives sso.user records.
+        behalf = _obj(identity, "onBehalfOf")
+        center_user, store = _name(_opt(behalf, "userId")), _opt(behalf, "identityStoreArn")
+        user_name = user_name or _name(_opt(_obj(record, "additionalEventData"), "UserName"))
+        if center_user and not arn and "/" not in center_user and ":" not in center_user:
+            arn = identity_store_arn("user", center_user, partition(region))
     return {
-        "type": _opt(identity, "type"),
-        "arn": _opt(identity, "arn"),
+        "type": kind,
+        "arn": arn,
         "principal_id": _opt(identity, "principalId"),
         "account_id": account_id if _is_account(account_id) else None,
         "access_key_id": _opt(identity, "accessKeyId"),
-        "user_name": _opt(identity, "userName"),
+        "user_name": user_name,
+        "identity_center_user_id": center_user,
+        "identity_store_arn": store,
         "identity_provider": _opt(identity, "identityProvider"),
         "session_issuer_arn": _opt(issuer, "arn"),
         "invoked_by": _opt(identity, "invokedBy"),
@@ -311,6 +326,11 @@ def _actor(record: dict[str, Any], identity: dict[str, Any], name: str) -> dict[
         "source_ip": _opt(record, "sourceIPAddress"),
         "mfa_authenticated": mfa,
     }
+
+
+def _name(value: str | None) -> str | None:
+    """A name CloudTrail gave, or None for its redaction marker (a failed sign-in's unknown user)."""
+    return None if value == HIDDEN else value
 
 
 def _request(params: object) -> dict[str, str | int | bool]:

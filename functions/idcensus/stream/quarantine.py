@@ -62,9 +62,9 @@ def redacted_text(text: str) -> str:
     """The text itself when it holds no secret (byte for byte), else with the secrets redacted."""
     try:
         parsed = json.loads(text)
-    except ValueError:
+        cleaned = redact(parsed)
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to walk: redact the text itself
         return redact_text(text)
-    cleaned = redact(parsed)
     return text if cleaned == parsed else json.dumps(cleaned, sort_keys=True)
 
 

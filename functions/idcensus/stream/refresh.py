@@ -69,6 +69,7 @@ def transform_user(u: dict[str, Any], previous: dict[str, Any] | None) -> User:
         inline_policies=iamc.inline_policies(u["UserPolicyList"]), permissions_boundary=iamc.boundary(u),
         password=password, mfa=Mfa(enabled=bool(u["_mfa"]), devices=_same_devices(u["_mfa"], prev)), access_keys=keys,
         service_credentials=prev.get("service_credentials"),
+        signing_certificates=prev.get("signing_certificates"), ssh_public_keys=prev.get("ssh_public_keys"),
         last_activity_at=latest(password.last_used_at, *[k.last_used_at for k in keys]),
     )
 
@@ -95,8 +96,7 @@ def get_role(iam, name: str) -> dict[str, Any]:
 
 def transform_role(r: dict[str, Any], previous: dict[str, Any] | None, org: Org | None = None):
     # `org` (the organization the last census saw) tells sister accounts from outsiders in the trust policy.
-    durations = {r["Arn"]: r["MaxSessionDuration"]} if "MaxSessionDuration" in r else {}
-    return iamc.transform_roles(iamc.AuthorizationDetails(roles=[r]), durations, org=org)[0]
+    return iamc.transform_roles(iamc.AuthorizationDetails(roles=[r]), {r["Arn"]: r}, org=org)[0]  # GetRole: ListRoles' shape
 
 
 def get_group(iam, name: str) -> dict[str, Any]:

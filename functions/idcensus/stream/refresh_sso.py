@@ -186,6 +186,9 @@ def refresh_user(member, state: StateTable, account_id: str, name: str, *, run_i
         items = []
     found = state.get(owner, "sso.user", arn)
     stored = {arn: found} if found and not found.get("deleted") else {}
+    if stored and (seen := found["data"].get("last_activity_at")):  # the stream's, which DescribeUser lacks
+        items = [(t, i, d.model_copy(update={"last_activity_at": d.last_activity_at or seen}))
+                 if t == "sso.user" else (t, i, d) for t, i, d in items]
     return write_changes(state, owner, items, stored, run_id=run_id, now=now)
 
 

@@ -40,7 +40,7 @@ from idcensus.stream.activity_export import (
     window_of,
 )
 from idcensus.stream.effects import Effects, subjects
-from idcensus.stream.normalize import Rejected, normalize, normalize_raw
+from idcensus.stream.normalize import Rejected, is_management_event, normalize, parse
 from idcensus.stream.quarantine import Quarantine
 from idcensus.stream.refresh import Refresher, request_body
 from idcensus.stream.targets import refresh_targets
@@ -177,7 +177,10 @@ class Batch:
         self.result.counts["received"] += 1
         received_at = now_iso()
         try:
-            activity = normalize_raw(raw, received_at=received_at)
+            event = parse(raw)
+            if not is_management_event(event):
+                return self._skip()
+            activity = normalize(event, received_at=received_at)
         except Rejected as rej:
             return self._quarantine(raw, rej, received_at, source)
         return self._accept(activity)
@@ -186,11 +189,20 @@ class Batch:
         """One already parsed event (a CloudTrail log file's record)."""
         self.result.counts["received"] += 1
         received_at = now_iso()
+        if not is_management_event(event):
+            return self._skip()
         try:
             activity = normalize(event, received_at=received_at)
         except Rejected as rej:
             return self._quarantine(json.dumps(event, sort_keys=True, default=str), rej, received_at, source)
         return self._accept(activity)
+
+    def _skip(self) -> str:
+        # Data, network and Insights events are not identity activity the census keeps. Checked before
+        # normalizing, on the live path as in backfill, so both export (and quarantine) the same events:
+        # an Insights record has no eventSource and would otherwise be quarantined live, skipped in backfill.
+        self.result.counts["data_events_skipped"] += 1
+        return "skipped"
 
     def _quarantine(self, raw, rej: Rejected, received_at: str, source: str) -> str:
         self.service.quarantine.put(raw, rej.reason, rej.detail, received_at, source)

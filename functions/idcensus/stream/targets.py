@@ -8,6 +8,7 @@ from typing import Any
 from idcensus.arns import partition
 
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"  # CloudTrail's redaction marker, never a real name
+ROOT_USER_NAME = "AWS ROOT USER"  # requestParameters.userName of the root user's calls on itself
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,8 @@ def build_targets(
     found: list[str | None]
     if source == _IAM:
         found = [
-            _arn(response, "user") or _iam_arn(part, account_id, "user", params.get("userName")
-                                               or _sub(response, "accessKey").get("userName")),
+            _arn(response, "user") or _user_arn(part, account_id, params.get("userName")
+                                                or _sub(response, "accessKey").get("userName")),
             _iam_arn(part, account_id, "user", params.get("newUserName")),
             _arn(response, "role") or _iam_arn(part, account_id, "role", params.get("roleName")),
             _arn(response, "group") or _iam_arn(part, account_id, "group", params.get("groupName")),
@@ -171,6 +172,11 @@ def _plain_name(value: object) -> str | None:
     if type(value) is not str or not value or value == HIDDEN or "/" in value or ":" in value or len(value) > 512:
         return None
     return value
+
+
+def _user_arn(part: str, account_id: str, name: object) -> str | None:
+    # The root user's own MFA calls (EnableMFADevice...) name it "AWS ROOT USER": the account's root, no IAM user.
+    return f"arn:{part}:iam::{account_id}:root" if name == ROOT_USER_NAME else _iam_arn(part, account_id, "user", name)
 
 
 def _iam_arn(part: str, account_id: str, kind: str, name: object) -> str | None:
