@@ -59,11 +59,17 @@ class Recorded:
     tags: dict[str, list[dict]] = field(default_factory=dict)  # permission set ARN -> tags
     outdated: dict[str, list[str]] = field(default_factory=dict)  # account -> sets not at their latest version
     eks_entries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # cluster name -> access entries
+    # "<account>:<region>" -> [{"analyzer": ListAnalyzers entry, "findings": [finding summaries]}]
+    access_analyzers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # instance ARN -> [{"application": ListApplications entry, "assignments": [...]}]
+    sso_applications: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def hooks(self) -> list[tuple[str, Any]]:
         return [*GapAnswers(self.service_credentials, self.root_mfa).hooks(),
                 *SsoGapAnswers(self.boundaries, self.tags, self.outdated).hooks(),
-                *EksAccessEntries(self.eks_entries).hooks()]
+                *EksAccessEntries(self.eks_entries).hooks(),
+                *AccessAnalyzerAnswers(self.access_analyzers).hooks(),
+                *SsoApplications(self.sso_applications).hooks()]
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
@@ -227,3 +233,78 @@ def _json(request, status: int, body: dict, error: str | None = None) -> AWSResp
     if error:
         headers["x-amzn-ErrorType"] = error
     return AWSResponse(request.url, status, headers, _Raw(json.dumps(body).encode()))
+
+
+ACCOUNT_HEADER = "x-idcensus-emulated-account"
+
+
+class CallerAccount:
+    """Which account a request is made as, for answers that differ by account. A before-call hook
+    (it sees the client's credentials) asks STS once per access key and marks the request with a
+    header the before-send hook reads; works in-process and against the emulator's server."""
+
+    def __init__(self):
+        self.known: dict[str, str] = {}
+
+    def mark(self, params, request_signer, **_):
+        creds = request_signer._credentials.get_frozen_credentials()  # noqa: SLF001 - the signer's own
+        if creds.access_key not in self.known:
+            import boto3
+
+            sts = boto3.client("sts", region_name=request_signer._region_name, aws_access_key_id=creds.access_key,  # noqa: SLF001
+                               aws_secret_access_key=creds.secret_key, aws_session_token=creds.token)
+            self.known[creds.access_key] = sts.get_caller_identity()["Account"]
+        params["headers"][ACCOUNT_HEADER] = self.known[creds.access_key]
+
+    @staticmethod
+    def of(request) -> str:
+        return request.headers.get(ACCOUNT_HEADER, b"").decode() if isinstance(
+            request.headers.get(ACCOUNT_HEADER), bytes) else request.headers.get(ACCOUNT_HEADER, "")
+
+
+class AccessAnalyzerAnswers:
+    """IAM Access Analyzer (moto 5.2 has none): recorded analyzers and finding summaries, by account and region."""
+
+    def __init__(self, analyzers: dict[str, list[dict[str, Any]]] | None = None):
+        self.analyzers = analyzers or {}
+        self.caller = CallerAccount()
+
+    def hooks(self):
+        ops = ("ListAnalyzers", "ListFindings", "ListFindingsV2")
+        return [*((f"before-call.accessanalyzer.{op}", self.caller.mark) for op in ops),
+                *((f"before-send.accessanalyzer.{op}", self.answer) for op in ops)]
+
+    def answer(self, request, **_):
+        region = request.url.split("://", 1)[-1].split(".")[1] if "access-analyzer." in request.url else "us-east-1"
+        entries = self.analyzers.get(f"{CallerAccount.of(request)}:{region}", [])
+        if request.url.split("?", 1)[0].endswith("/analyzer"):
+            return _json(request, 200, {"analyzers": [e["analyzer"] for e in entries]})
+        arn = _body(request)["analyzerArn"]
+        found = next((e for e in entries if e["analyzer"]["arn"] == arn), None)
+        if found is None:
+            return _json(request, 404, {"message": f"analyzer {arn} not found"}, "ResourceNotFoundException")
+        return _json(request, 200, {"findings": [f for f in found["findings"] if f.get("status") == "ACTIVE"]})
+
+
+class SsoApplications:
+    """Identity Center applications and their assignments (moto 5.2 has neither), by instance ARN."""
+
+    def __init__(self, applications: dict[str, list[dict[str, Any]]] | None = None):
+        self.applications = applications or {}
+
+    def hooks(self):
+        return [("before-send.sso-admin.ListApplications", self.list_applications),
+                ("before-send.sso-admin.ListApplicationAssignments", self.list_assignments)]
+
+    def list_applications(self, request, **_):
+        entries = self.applications.get(_body(request)["InstanceArn"], [])
+        return json_answer(request, 200, {"Applications": [e["application"] for e in entries]})
+
+    def list_assignments(self, request, **_):
+        arn = _body(request)["ApplicationArn"]
+        for entries in self.applications.values():
+            for e in entries:
+                if e["application"]["ApplicationArn"] == arn:
+                    return json_answer(request, 200, {"ApplicationAssignments": e["assignments"]})
+        return json_answer(request, 400, {"__type": "com.amazonaws.swbadmin#ResourceNotFoundException",
+                                          "Message": f"Application {arn} not found"})

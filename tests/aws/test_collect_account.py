@@ -93,10 +93,11 @@ def test_denied_credential_report_leaves_credentials_unknown(seeded):
 
 def test_everything_denied_is_denied(seeded):
     everything = deny("GetAccountAuthorizationDetails", "GenerateCredentialReport", "ListVirtualMFADevices",
-                      "ListServiceSpecificCredentials", "ListAccountAliases", "ListRoles")
+                      "ListServiceSpecificCredentials", "ListAccountAliases", "ListRoles",
+                      "GetAccountPasswordPolicy", "ListSAMLProviders")
     result = collect_account(factory(everything, with_gaps=False), AccountInfo(ACCOUNT))
     col = result.account.collection
-    identity = {c.name for c in CAPABILITIES if c.tier == "identity"} - {"iam.access_keys"}
+    identity = {c.name for c in CAPABILITIES if c.tier == "identity" and not c.management_only} - {"iam.access_keys"}
     assert {col.capabilities[name] for name in identity} == {"denied"}
     assert col.capabilities["iam.access_keys"] == "skipped"  # nobody to ask without the principal list
     # The other tiers answered, so the account is partial, not denied - and never "ok".

@@ -10,7 +10,7 @@ from idcensus.aws import ClientFactory
 from idcensus.collect.account import collect_items
 from idcensus.collect.contract import AccountInfo, CollectOptions, Outcomes
 from idcensus.collect.registry import BY_NAME, COLLECTED
-from idcensus_emulator.gaps import EksAccessEntries
+from idcensus_emulator.gaps import AccessAnalyzerAnswers, EksAccessEntries
 from idcensus_emulator.seed_resources import OUTSIDER, seed_resources
 
 REGIONS = ("us-east-1", "eu-west-1")
@@ -36,7 +36,8 @@ def seeded(aws):
 def resource_factory(seeded=None):
     """A factory answering EKS access entries from what `seeded` recorded (none when not seeded)."""
     entries = seeded["recorded"].eks_entries if seeded else {}
-    return ClientFactory(hooks=EksAccessEntries(entries).hooks(), account_id=ACCOUNT)
+    return ClientFactory(hooks=[*EksAccessEntries(entries).hooks(), *AccessAnalyzerAnswers().hooks()],
+                         account_id=ACCOUNT)
 
 
 def test_every_service_in_every_region(seeded):
@@ -90,7 +91,7 @@ def test_call_counts(seeded):
         "eks.ListAccessEntries": 1, "eks.DescribeAccessEntry": 2, "eks.ListAssociatedAccessPolicies": 2,
         "bedrock-agent.ListAgents": 1, "bedrock-agent.GetAgent": 1, "bedrock-agent.ListKnowledgeBases": 1,
         "bedrock-agent.GetKnowledgeBase": 1, "bedrock.ListCustomModels": 1, "bedrock.GetCustomModel": 1,
-        "bedrock.GetModelCustomizationJob": 1,
+        "bedrock.GetModelCustomizationJob": 1, "accessanalyzer.ListAnalyzers": 1,
     }
     for op, count in expected_per_region.items():
         assert calls[op] == count * n, op
@@ -101,10 +102,11 @@ def test_registry_actions_match_the_calls(seeded):
     factory = resource_factory(seeded)
     collect(factory)
     # Counter keys use botocore's service ids; IAM action prefixes differ for three of them.
-    prefix = {"bedrock-agent": "bedrock", "secrets-manager": "secretsmanager"}
+    prefix = {"bedrock-agent": "bedrock", "secrets-manager": "secretsmanager", "accessanalyzer": "access-analyzer"}
     called = {f"{prefix.get(svc, svc)}:{op}" for svc, op in (k.split(".") for k in factory.counter.calls)}
     called = {a.replace("s3:ListBuckets", "s3:ListAllMyBuckets") for a in called}
     declared = {a for name in CAPABILITIES for a in BY_NAME[name].actions}
+    declared -= {"access-analyzer:ListFindings", "access-analyzer:ListFindingsV2"}  # no analyzer seeded here
     assert called == declared
 
 

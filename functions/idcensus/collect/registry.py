@@ -15,6 +15,11 @@ from dataclasses import dataclass
 IDENTITY = "idcensus.collect.identity"
 IDENTITY_CENTER = "idcensus.collect.identity_center"
 COSTS = "idcensus.collect.costs"
+PASSWORD_POLICY = "idcensus.collect.password_policy"
+IDENTITY_PROVIDERS = "idcensus.collect.identity_providers"
+ORGANIZATION = "idcensus.collect.organization"
+ACCESS_ANALYZER = "idcensus.collect.access_analyzer"
+IDENTITY_CENTER_APPS = "idcensus.collect.identity_center_apps"
 RESOURCES = "idcensus.collect.resources"
 
 
@@ -120,6 +125,39 @@ CAPABILITIES: tuple[Capability, ...] = (
         probe=("iam", "get_account_summary", {}),
         collector=IDENTITY,
         produces=("aws.account",),  # alias and counters; the orchestrator adds the organization's facts
+    ),
+    Capability(
+        "iam.password_policy",
+        "identity",
+        ("iam:GetAccountPasswordPolicy",),
+        ("iam.password_policy",),
+        "the account's password policy (none set is its own answer: a record saying so)",
+        probe=("iam", "get_account_password_policy", {}),  # NoSuchEntity (no policy) proves the grant too
+        collector=PASSWORD_POLICY,
+    ),
+    Capability(
+        "iam.identity_providers",
+        "identity",
+        ("iam:ListSAMLProviders", "iam:GetSAMLProvider", "iam:ListOpenIDConnectProviders",
+         "iam:GetOpenIDConnectProvider", "iam:ListRoles"),
+        ("iam.identity_provider",),
+        "SAML and OIDC providers: URL, client IDs, thumbprints, SAML metadata issuer and validity, and the"
+        " roles whose trust policy names each (one ListRoles, only when a provider exists)",
+        probe=("iam", "list_open_id_connect_providers", {}),
+        collector=IDENTITY_PROVIDERS,
+    ),
+    Capability(
+        "org.policies",
+        "identity",
+        ("organizations:ListRoots", "organizations:ListOrganizationalUnitsForParent",
+         "organizations:ListAccountsForParent", "organizations:ListPolicies", "organizations:DescribePolicy",
+         "organizations:ListTargetsForPolicy"),
+        ("org.organizational_unit", "org.policy"),
+        "the OU tree, and service and resource control policies (documents) with their targets: root, OU,"
+        " account (management account only)",
+        probe=("organizations", "list_roots", {}),
+        management_only=True,  # member accounts cannot read the organization's policies
+        collector=ORGANIZATION,
     ),
 )
 
@@ -247,6 +285,15 @@ CAPABILITIES += (
         ("resource.bedrock.custom_model",), "Bedrock custom models and the role their customization job used",
         probe=("bedrock", "list_custom_models", {"maxResults": 1}), regional=True,
         collector=f"{RESOURCES}.bedrock_custom_models",
+    ),
+    Capability(
+        "accessanalyzer.findings", "resources",
+        ("access-analyzer:ListAnalyzers", "access-analyzer:ListFindings", "access-analyzer:ListFindingsV2"),
+        ("accessanalyzer.analyzer",),
+        "IAM Access Analyzer analyzers and their ACTIVE external-, unused- and internal-access findings, as"
+        " reported (one finding listing per analyzer)",
+        probe=("accessanalyzer", "list_analyzers", {"maxResults": 1}), regional=True,
+        collector=ACCESS_ANALYZER,
     ),
 )
 
