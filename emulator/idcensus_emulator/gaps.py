@@ -66,10 +66,9 @@ class Recorded:
 
     def hooks(self) -> list[tuple[str, Any]]:
         return [*GapAnswers(self.service_credentials, self.root_mfa).hooks(),
-                *SsoGapAnswers(self.boundaries, self.tags, self.outdated).hooks(),
+                *SsoGapAnswers(self.boundaries, self.tags, self.outdated, self.sso_applications).hooks(),
                 *EksAccessEntries(self.eks_entries).hooks(),
-                *AccessAnalyzerAnswers(self.access_analyzers).hooks(),
-                *SsoApplications(self.sso_applications).hooks()]
+                *AccessAnalyzerAnswers(self.access_analyzers).hooks()]
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
@@ -155,16 +154,19 @@ NO_BOUNDARY = {"__type": "com.amazonaws.swbadmin#ResourceNotFoundException",
 class SsoGapAnswers:
     """before-send hooks with recorded real-shape sso-admin responses, keyed by permission set
     ARN: permissions boundaries and tags (moto has neither), and the ProvisioningStatus-filtered
-    provisioned listing (moto ignores the filter; by default no set is outdated)."""
+    provisioned listing (moto ignores the filter; by default no set is outdated); applications and
+    their assignments (moto has none), by instance ARN."""
 
     def __init__(self, boundaries: dict[str, dict] | None = None, tags: dict[str, list[dict]] | None = None,
-                 outdated: dict[str, list[str]] | None = None):
+                 outdated: dict[str, list[str]] | None = None,
+                 applications: dict[str, list[dict[str, Any]]] | None = None):
         self.boundaries = boundaries or {}
         self.tags = tags or {}
         self.outdated = outdated or {}  # account id -> permission set ARNs not at their latest version
+        self.applications = SsoApplications(applications)
 
     def hooks(self):
-        return [
+        return [*self.applications.hooks(),
             ("before-send.sso-admin.GetPermissionsBoundaryForPermissionSet", self.boundary),
             ("before-send.sso-admin.ListTagsForResource", self.list_tags),
             ("before-send.sso-admin.ListPermissionSetsProvisionedToAccount", self.not_latest),
@@ -294,17 +296,30 @@ class SsoApplications:
 
     def hooks(self):
         return [("before-send.sso-admin.ListApplications", self.list_applications),
-                ("before-send.sso-admin.ListApplicationAssignments", self.list_assignments)]
+                ("before-send.sso-admin.ListApplicationAssignments", self.list_assignments),
+                ("before-send.sso-admin.GetApplicationAssignmentConfiguration", self.assignment_required)]
+
+    def _find(self, arn: str) -> dict | None:
+        return next((e for entries in self.applications.values() for e in entries
+                     if e["application"]["ApplicationArn"] == arn), None)
 
     def list_applications(self, request, **_):
         entries = self.applications.get(_body(request)["InstanceArn"], [])
         return json_answer(request, 200, {"Applications": [e["application"] for e in entries]})
 
     def list_assignments(self, request, **_):
-        arn = _body(request)["ApplicationArn"]
-        for entries in self.applications.values():
-            for e in entries:
-                if e["application"]["ApplicationArn"] == arn:
-                    return json_answer(request, 200, {"ApplicationAssignments": e["assignments"]})
+        found = self._find(_body(request)["ApplicationArn"])
+        if found is None:
+            return self._gone(request)
+        return json_answer(request, 200, {"ApplicationAssignments": found["assignments"]})
+
+    def assignment_required(self, request, **_):
+        found = self._find(_body(request)["ApplicationArn"])
+        if found is None:
+            return self._gone(request)
+        return json_answer(request, 200, {"AssignmentRequired": found.get("assignment_required", True)})
+
+    @staticmethod
+    def _gone(request):
         return json_answer(request, 400, {"__type": "com.amazonaws.swbadmin#ResourceNotFoundException",
-                                          "Message": f"Application {arn} not found"})
+                                          "Message": "Application not found"})

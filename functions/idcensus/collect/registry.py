@@ -211,6 +211,17 @@ CAPABILITIES += (
             PermissionSetArn=f"arn:{part}:sso:::permissionSet/ssoins-0000000000000000/ps-0000000000000000")),
         collector=IDENTITY_CENTER,
     ),
+    Capability(
+        "sso.applications",
+        "identity_center",
+        ("sso:ListInstances", "sso:ListApplications", "sso:ListApplicationAssignments",
+         "sso:GetApplicationAssignmentConfiguration"),
+        ("sso.application",),
+        "applications (SaaS, custom SAML, AWS-managed) with their user and group assignments and whether"
+        " assignment is required",
+        probe=("sso-admin", "list_applications", lambda part: _sso_placeholder(part, MaxResults=1)),
+        collector=IDENTITY_CENTER_APPS,
+    ),
 )
 
 # Tier 3: resources with their roles and resource policies. Each service (and kind) is granted
