@@ -72,6 +72,13 @@ def test_every_service_in_every_region(seeded):
         assert [e.principal_arn.split(":")[4] for e in cluster.access_entries] == [ACCOUNT, OUTSIDER]
         assert cluster.access_entries[1].access_policies[0].namespaces == ["monitoring"]
         assert cluster.external_principals == [f"arn:aws:iam::{OUTSIDER}:role/vendor-observer"]
+    assert all(t.external_principals == [f"arn:aws:iam::{OUTSIDER}:root"]
+               for t in of_type(found, "resource.sns.topic").values())
+    assert all(q.policy and q.external_principals == [] for q in of_type(found, "resource.sqs.queue").values())
+    assert all(r.external_principals == [f"arn:aws:iam::{OUTSIDER}:root"]
+               for r in of_type(found, "resource.ecr.repository").values())
+    for api in of_type(found, "resource.apigateway.rest_api").values():
+        assert api.external_principals == ["*"] and api.endpoint_types == ["REGIONAL"]
     for type_ in ("resource.bedrock.agent", "resource.bedrock.knowledge_base", "resource.bedrock.custom_model"):
         assert all(d.roles == [roles["bedrock"]] for d in of_type(found, type_).values()), type_
 
@@ -92,6 +99,8 @@ def test_call_counts(seeded):
         "bedrock-agent.ListAgents": 1, "bedrock-agent.GetAgent": 1, "bedrock-agent.ListKnowledgeBases": 1,
         "bedrock-agent.GetKnowledgeBase": 1, "bedrock.ListCustomModels": 1, "bedrock.GetCustomModel": 1,
         "bedrock.GetModelCustomizationJob": 1, "accessanalyzer.ListAnalyzers": 1,
+        "sns.ListTopics": 1, "sns.GetTopicAttributes": 1, "sqs.ListQueues": 1, "sqs.GetQueueAttributes": 1,
+        "ecr.DescribeRepositories": 1, "ecr.GetRepositoryPolicy": 1, "api-gateway.GetRestApis": 1,
     }
     for op, count in expected_per_region.items():
         assert calls[op] == count * n, op
@@ -105,6 +114,7 @@ def test_registry_actions_match_the_calls(seeded):
     prefix = {"bedrock-agent": "bedrock", "secrets-manager": "secretsmanager", "accessanalyzer": "access-analyzer"}
     called = {f"{prefix.get(svc, svc)}:{op}" for svc, op in (k.split(".") for k in factory.counter.calls)}
     called = {a.replace("s3:ListBuckets", "s3:ListAllMyBuckets") for a in called}
+    called = {"apigateway:GET" if a.startswith("api-gateway:Get") else a for a in called}  # HTTP-verb actions
     declared = {a for name in CAPABILITIES for a in BY_NAME[name].actions}
     declared -= {"access-analyzer:ListFindings", "access-analyzer:ListFindingsV2"}  # no analyzer seeded here
     assert called == declared

@@ -298,6 +298,31 @@ CAPABILITIES += (
         collector=f"{RESOURCES}.bedrock_custom_models",
     ),
     Capability(
+        "resources.sns.topics", "resources", ("sns:ListTopics", "sns:GetTopicAttributes"),
+        ("resource.sns.topic",), "SNS topics and their access policies",
+        probe=("sns", "list_topics", {}), regional=True,
+        collector=f"{RESOURCES}.sns",
+    ),
+    Capability(
+        "resources.sqs.queues", "resources", ("sqs:ListQueues", "sqs:GetQueueAttributes"),
+        ("resource.sqs.queue",), "SQS queues and their access policies",
+        probe=("sqs", "list_queues", {"MaxResults": 1}), regional=True,
+        collector=f"{RESOURCES}.sqs",
+    ),
+    Capability(
+        "resources.ecr.repositories", "resources", ("ecr:DescribeRepositories", "ecr:GetRepositoryPolicy"),
+        ("resource.ecr.repository",), "ECR repositories and their repository policies",
+        probe=("ecr", "describe_repositories", {"maxResults": 1}), regional=True,
+        collector=f"{RESOURCES}.ecr",
+    ),
+    Capability(
+        # API Gateway's IAM actions are HTTP verbs: GET reads, and the listing carries every policy.
+        "resources.apigateway.rest_apis", "resources", ("apigateway:GET",),
+        ("resource.apigateway.rest_api",), "API Gateway REST APIs and their resource policies (one listing)",
+        probe=("apigateway", "get_rest_apis", {"limit": 1}), regional=True,
+        collector=f"{RESOURCES}.apigateway",
+    ),
+    Capability(
         "accessanalyzer.findings", "resources",
         ("access-analyzer:ListAnalyzers", "access-analyzer:ListFindings", "access-analyzer:ListFindingsV2"),
         ("accessanalyzer.analyzer",),

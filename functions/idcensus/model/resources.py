@@ -105,3 +105,35 @@ register(
         "resource.bedrock.custom_model": BedrockCustomModel,
     }
 )
+
+
+class SnsTopic(_Resource):
+    display_name: str | None = None
+    kms_key_id: str | None = None
+
+
+class SqsQueue(_Resource):
+    url: str
+    kms_key_id: str | None = None
+
+
+class EcrRepository(_Resource):
+    uri: str | None = None
+    created_at: datetime | None = None
+    image_tag_mutability: str | None = None
+
+
+class ApiGatewayRestApi(_Resource):
+    api_id: str
+    endpoint_types: list[str] = Field(default_factory=list, description="EDGE, REGIONAL or PRIVATE")
+    created_at: datetime | None = None
+
+
+register(
+    {
+        "resource.sns.topic": SnsTopic,
+        "resource.sqs.queue": SqsQueue,
+        "resource.ecr.repository": EcrRepository,
+        "resource.apigateway.rest_api": ApiGatewayRestApi,
+    }
+)
