@@ -47,7 +47,8 @@ def reader(aws, monkeypatch):
 
 
 def test_withheld_permission_skips_only_its_capability(reader):
-    factory = ClientFactory(session=reader, hooks=[*EksAccessEntries().hooks(), *AccessAnalyzerAnswers().hooks()], account_id=ACCOUNT)
+    factory = ClientFactory(session=reader, hooks=[*EksAccessEntries().hooks(), *AccessAnalyzerAnswers().hooks()],
+                            account_id=ACCOUNT)
     out = Outcomes()
     items = collect_items(factory, AccountInfo(ACCOUNT), out, CollectOptions(regions=REGIONS), tiers=("resources",))
 
