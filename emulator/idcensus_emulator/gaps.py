@@ -238,12 +238,14 @@ def _json(request, status: int, body: dict, error: str | None = None) -> AWSResp
 
 
 ACCOUNT_HEADER = "x-idcensus-emulated-account"
+REGION_HEADER = "x-idcensus-emulated-region"
 
 
 class CallerAccount:
-    """Which account a request is made as, for answers that differ by account. A before-call hook
-    (it sees the client's credentials) asks STS once per access key and marks the request with a
-    header the before-send hook reads; works in-process and against the emulator's server."""
+    """Which account and region a request is made as, for answers that differ by both. A
+    before-call hook (it sees the client's credentials and region) asks STS once per access key and
+    marks the request with headers the before-send hook reads: against the emulator's server the
+    URL names neither. Works in-process too."""
 
     def __init__(self):
         self.known: dict[str, str] = {}
@@ -257,11 +259,15 @@ class CallerAccount:
                                aws_secret_access_key=creds.secret_key, aws_session_token=creds.token)
             self.known[creds.access_key] = sts.get_caller_identity()["Account"]
         params["headers"][ACCOUNT_HEADER] = self.known[creds.access_key]
+        params["headers"][REGION_HEADER] = request_signer._region_name  # noqa: SLF001
 
     @staticmethod
-    def of(request) -> str:
-        return request.headers.get(ACCOUNT_HEADER, b"").decode() if isinstance(
-            request.headers.get(ACCOUNT_HEADER), bytes) else request.headers.get(ACCOUNT_HEADER, "")
+    def of(request) -> tuple[str, str]:
+        """(account, region) the request was marked with."""
+        def header(name: str) -> str:
+            value = request.headers.get(name, "")
+            return value.decode() if isinstance(value, bytes) else value
+        return header(ACCOUNT_HEADER), header(REGION_HEADER)
 
 
 class AccessAnalyzerAnswers:
@@ -277,8 +283,8 @@ class AccessAnalyzerAnswers:
                 *((f"before-send.accessanalyzer.{op}", self.answer) for op in ops)]
 
     def answer(self, request, **_):
-        region = request.url.split("://", 1)[-1].split(".")[1] if "access-analyzer." in request.url else "us-east-1"
-        entries = self.analyzers.get(f"{CallerAccount.of(request)}:{region}", [])
+        account, region = CallerAccount.of(request)
+        entries = self.analyzers.get(f"{account}:{region}", [])
         if request.url.split("?", 1)[0].endswith("/analyzer"):
             return _json(request, 200, {"analyzers": [e["analyzer"] for e in entries]})
         arn = _body(request)["analyzerArn"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import boto3
 from tests.aws.conftest import ACCOUNT, factory
 from tests.faults import deny
@@ -12,18 +10,11 @@ from idcensus.collect.account import collect_items
 from idcensus.collect.contract import AccountInfo, CollectOptions, Outcomes
 from idcensus.collect.identity_providers import saml_metadata
 from idcensus.collect.registry import BY_NAME
+from idcensus_emulator import seed_governance
+from idcensus_emulator.seed_governance import SAML_METADATA as METADATA
 
 CAPS = ("iam.password_policy", "iam.identity_providers")
-METADATA = """<?xml version="1.0"?>
-<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#"
-  entityID="http://www.okta.com/exk1example" validUntil="2027-06-01T00:00:00Z">
- <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
-  <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate>
-  </ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
-  <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
-   Location="https://example.okta.com/app/amazon_aws/exk1example/sso/saml"/>
- </md:IDPSSODescriptor>
-</md:EntityDescriptor>""".replace("{cert}", "MIIDpDCCAoygAwIBAgIGAY" + "A" * 600)  # real ones are ~1.3 KB
+
 
 
 def collect(f, capabilities=CAPS):
@@ -34,17 +25,7 @@ def collect(f, capabilities=CAPS):
 
 
 def seed_providers():
-    iam = boto3.client("iam")
-    saml = iam.create_saml_provider(Name="okta", SAMLMetadataDocument=METADATA)["SAMLProviderArn"]
-    oidc = iam.create_open_id_connect_provider(
-        Url="https://token.actions.githubusercontent.com", ClientIDList=["sts.amazonaws.com"],
-        ThumbprintList=["6938fd4d98bab03faadb97b34396831e3780aea1"])["OpenIDConnectProviderArn"]
-    federated = {"Effect": "Allow", "Principal": {"Federated": saml}, "Action": "sts:AssumeRoleWithSAML"}
-    iam.create_role(RoleName="okta-admins", AssumeRolePolicyDocument=json.dumps(
-        {"Version": "2012-10-17", "Statement": [federated]}))
-    iam.create_role(RoleName="github-deploy", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Federated": [oidc]}, "Action": "sts:AssumeRoleWithWebIdentity"}]}))
-    return saml, oidc
+    return seed_governance.seed_providers(boto3.client("iam"))
 
 
 def test_no_password_policy_is_a_record_saying_so(aws):
