@@ -324,7 +324,8 @@ CAPABILITIES += (
     ),
     Capability(
         "accessanalyzer.findings", "resources",
-        ("access-analyzer:ListAnalyzers", "access-analyzer:ListFindings", "access-analyzer:ListFindingsV2"),
+        # ListFindingsV2 is authorized by access-analyzer:ListFindings, as AWS documents it.
+        ("access-analyzer:ListAnalyzers", "access-analyzer:ListFindings"),
         ("accessanalyzer.analyzer",),
         "IAM Access Analyzer analyzers and their ACTIVE external-, unused- and internal-access findings, as"
         " reported (one finding listing per analyzer)",
