@@ -63,12 +63,14 @@ class Recorded:
     access_analyzers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # instance ARN -> [{"application": ListApplications entry, "assignments": [...]}]
     sso_applications: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    stream_policies: dict[str, str] = field(default_factory=dict)  # DynamoDB stream ARN -> policy JSON
 
     def hooks(self) -> list[tuple[str, Any]]:
         return [*GapAnswers(self.service_credentials, self.root_mfa).hooks(),
                 *SsoGapAnswers(self.boundaries, self.tags, self.outdated, self.sso_applications).hooks(),
                 *EksAccessEntries(self.eks_entries).hooks(),
-                *AccessAnalyzerAnswers(self.access_analyzers).hooks()]
+                *AccessAnalyzerAnswers(self.access_analyzers).hooks(),
+                *StreamPolicies(self.stream_policies).hooks()]
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
@@ -329,3 +331,24 @@ class SsoApplications:
     def _gone(request):
         return json_answer(request, 400, {"__type": "com.amazonaws.swbadmin#ResourceNotFoundException",
                                           "Message": "Application not found"})
+
+
+class StreamPolicies:
+    """GetResourcePolicy of a DynamoDB stream (moto reads a stream ARN as a table name); tables stay moto's."""
+
+    NONE = {"__type": "com.amazonaws.dynamodb.v20120810#PolicyNotFoundException",
+            "message": "Resource-based policy not found for the provided ResourceArn"}
+
+    def __init__(self, policies: dict[str, str] | None = None):
+        self.policies = policies or {}
+
+    def hooks(self):
+        return [("before-send.dynamodb.GetResourcePolicy", self.answer)]
+
+    def answer(self, request, **_):
+        arn = _body(request).get("ResourceArn", "")
+        if "/stream/" not in arn:
+            return None
+        if arn not in self.policies:
+            return json_answer(request, 400, self.NONE)
+        return json_answer(request, 200, {"Policy": self.policies[arn], "RevisionId": "1764000000000"})

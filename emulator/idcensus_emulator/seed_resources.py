@@ -128,10 +128,16 @@ def _seed_region(session, account_id: str, region: str, roles: dict[str, str], n
     ddb = session.client("dynamodb", region_name=region)
     table = ddb.create_table(TableName="orders", BillingMode="PAY_PER_REQUEST",
                              KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+                             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                             StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+                             Tags=[{"Key": "data-class", "Value": "confidential"}])
     arn = table["TableDescription"]["TableArn"]
     ddb.put_resource_policy(ResourceArn=arn, Policy=_policy(account_id, "dynamodb:GetItem", arn, {"AWS": "*"}))
     note("resource.dynamodb.table", arn)
+    stream = table["TableDescription"]["LatestStreamArn"]  # a vendor reads the change stream
+    recorded.stream_policies[stream] = _policy(account_id, ["dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+                                               stream, {"AWS": f"arn:aws:iam::{OUTSIDER}:root"})
+    note("resource.dynamodb.stream", stream)
 
     eks = session.client("eks", region_name=region)
     cluster_name = f"platform-{account_id}-{region}"

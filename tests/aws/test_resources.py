@@ -10,7 +10,7 @@ from idcensus.aws import ClientFactory
 from idcensus.collect.account import collect_items
 from idcensus.collect.contract import AccountInfo, CollectOptions, Outcomes
 from idcensus.collect.registry import BY_NAME, COLLECTED
-from idcensus_emulator.gaps import AccessAnalyzerAnswers, EksAccessEntries
+from idcensus_emulator.gaps import AccessAnalyzerAnswers, EksAccessEntries, StreamPolicies
 from idcensus_emulator.seed_resources import OUTSIDER, seed_resources
 
 REGIONS = ("us-east-1", "eu-west-1")
@@ -36,8 +36,9 @@ def seeded(aws):
 def resource_factory(seeded=None):
     """A factory answering EKS access entries from what `seeded` recorded (none when not seeded)."""
     entries = seeded["recorded"].eks_entries if seeded else {}
-    return ClientFactory(hooks=[*EksAccessEntries(entries).hooks(), *AccessAnalyzerAnswers().hooks()],
-                         account_id=ACCOUNT)
+    streams = seeded["recorded"].stream_policies if seeded else {}
+    return ClientFactory(hooks=[*EksAccessEntries(entries).hooks(), *AccessAnalyzerAnswers().hooks(),
+                                *StreamPolicies(streams).hooks()], account_id=ACCOUNT)
 
 
 def test_every_service_in_every_region(seeded):
@@ -64,7 +65,10 @@ def test_every_service_in_every_region(seeded):
     assert all(k.external_principals == [f"arn:aws:iam::{OUTSIDER}:root"] for k in keys)
     assert all(s.policy and s.external_principals == []
                for s in of_type(found, "resource.secretsmanager.secret").values())
-    assert all(t.external_principals == ["*"] for t in of_type(found, "resource.dynamodb.table").values())
+    assert all(t.external_principals == ["*"] and t.tags == {"data-class": "confidential"}
+               for t in of_type(found, "resource.dynamodb.table").values())
+    for stream in of_type(found, "resource.dynamodb.stream").values():
+        assert stream.table_name == "orders" and stream.external_principals == [f"arn:aws:iam::{OUTSIDER}:root"]
     for db in of_type(found, "resource.rds.instance").values():
         assert db.iam_database_auth and db.role_features == {roles["rds"]: "s3Import"}
     for cluster in of_type(found, "resource.eks.cluster").values():
@@ -94,7 +98,9 @@ def test_call_counts(seeded):
         "ec2.DescribeInstances": 1, "lambda.ListFunctions": 1, "lambda.GetPolicy": 1, "kms.ListKeys": 1,
         "kms.ListAliases": 1, "kms.GetKeyPolicy": 1, "secrets-manager.ListSecrets": 1,
         "secrets-manager.GetResourcePolicy": 1, "rds.DescribeDBInstances": 1, "dynamodb.ListTables": 1,
-        "dynamodb.GetResourcePolicy": 1, "eks.ListClusters": 1, "eks.DescribeCluster": 1,
+        "dynamodb.GetResourcePolicy": 2,  # the table's and its stream's
+        "resource-groups-tagging-api.GetResources": 1, "dynamodb-streams.ListStreams": 1,
+        "eks.ListClusters": 1, "eks.DescribeCluster": 1,
         "eks.ListAccessEntries": 1, "eks.DescribeAccessEntry": 2, "eks.ListAssociatedAccessPolicies": 2,
         "bedrock-agent.ListAgents": 1, "bedrock-agent.GetAgent": 1, "bedrock-agent.ListKnowledgeBases": 1,
         "bedrock-agent.GetKnowledgeBase": 1, "bedrock.ListCustomModels": 1, "bedrock.GetCustomModel": 1,
@@ -111,7 +117,8 @@ def test_registry_actions_match_the_calls(seeded):
     factory = resource_factory(seeded)
     collect(factory)
     # Counter keys use botocore's service ids; IAM action prefixes differ for three of them.
-    prefix = {"bedrock-agent": "bedrock", "secrets-manager": "secretsmanager", "accessanalyzer": "access-analyzer"}
+    prefix = {"bedrock-agent": "bedrock", "secrets-manager": "secretsmanager", "accessanalyzer": "access-analyzer",
+              "dynamodb-streams": "dynamodb", "resource-groups-tagging-api": "tag"}
     called = {f"{prefix.get(svc, svc)}:{op}" for svc, op in (k.split(".") for k in factory.counter.calls)}
     called = {a.replace("s3:ListBuckets", "s3:ListAllMyBuckets") for a in called}
     called = {"apigateway:GET" if a.startswith("api-gateway:Get") else a for a in called}  # HTTP-verb actions

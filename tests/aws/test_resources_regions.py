@@ -68,3 +68,14 @@ def test_messaging_registry_and_api_denials_are_denied(aws):
         assert out.capabilities[name] == "denied" and f"in {region}" in out.errors[name], name
     assert out.capabilities["resources.sns.topics"] == "ok"
     assert sorted(d.region for t, _, d in items if t == "resource.apigateway.rest_api") == ["ap-southeast-2", "eu-west-1"]
+
+
+def test_stream_listing_denied_is_denied_and_unreadable_tags_are_unknown(aws):
+    seed_resources(boto3.Session(), ACCOUNT, REGIONS)
+    _, out, items = run(refuse("dynamodb-streams.ListStreams", "eu-west-1"),
+                        refuse("resource-groups-tagging-api.GetResources", "us-east-1"))
+    assert out.capabilities["resources.dynamodb.streams"] == "denied"
+    assert "in eu-west-1" in out.errors["resources.dynamodb.streams"]
+    assert out.capabilities["resources.dynamodb.tables"] == "ok"  # tags are one field of the table
+    tags = {d.region: d.tags for t, _, d in items if t == "resource.dynamodb.table"}
+    assert tags["us-east-1"] is None and tags["eu-west-1"] == {"data-class": "confidential"}

@@ -273,10 +273,17 @@ CAPABILITIES += (
         collector=f"{RESOURCES}.eks",
     ),
     Capability(
-        "resources.dynamodb.tables", "resources", ("dynamodb:ListTables", "dynamodb:GetResourcePolicy"),
-        ("resource.dynamodb.table",), "DynamoDB tables and resource policies",
+        "resources.dynamodb.tables", "resources",
+        ("dynamodb:ListTables", "dynamodb:GetResourcePolicy", "tag:GetResources"),
+        ("resource.dynamodb.table",), "DynamoDB tables, resource policies and tags (one tagging listing per region)",
         probe=("dynamodb", "list_tables", {"Limit": 1}), regional=True,
         collector=f"{RESOURCES}.dynamodb",
+    ),
+    Capability(
+        "resources.dynamodb.streams", "resources", ("dynamodb:ListStreams", "dynamodb:GetResourcePolicy"),
+        ("resource.dynamodb.stream",), "DynamoDB streams and their own resource policies",
+        probe=("dynamodbstreams", "list_streams", {"Limit": 1}), regional=True,
+        collector=f"{RESOURCES}.dynamodb_streams",
     ),
     Capability(
         "resources.bedrock.agents", "resources", ("bedrock:ListAgents", "bedrock:GetAgent"),

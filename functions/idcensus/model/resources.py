@@ -73,7 +73,12 @@ class EksCluster(_Resource):
 
 
 class DynamoDbTable(_Resource):
-    pass
+    tags: dict[str, str] | None = Field(None, description="None when the tagging API could not be read")
+
+
+class DynamoDbStream(_Resource):
+    table_name: str
+    label: str | None = Field(None, description="the stream's label (its creation time)")
 
 
 class BedrockAgent(_Resource):
@@ -135,5 +140,6 @@ register(
         "resource.sqs.queue": SqsQueue,
         "resource.ecr.repository": EcrRepository,
         "resource.apigateway.rest_api": ApiGatewayRestApi,
+        "resource.dynamodb.stream": DynamoDbStream,
     }
 )
