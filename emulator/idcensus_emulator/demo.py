@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from idcensus.store.export import decode_lines
+from idcensus_emulator.demo_governance import show_governance
 from idcensus_emulator.demo_resources import show_resources
 from idcensus_emulator.demo_sso import show_identity_center
 from idcensus_emulator.gaps import Recorded
@@ -74,6 +75,7 @@ def run_demo(out: str) -> int:
         snapshot = read_files(s3, manifest, "snapshot")
         show_identity_center(console, snapshot)
         show_resources(console, snapshot)
+        show_governance(console, snapshot)
         show_marketplace(console, snapshot)
         show_coverage(console, snapshot)
 
@@ -93,19 +95,24 @@ def seed_more(console: Console, org, endpoint: str, recorded: Recorded) -> None:
     """Identity Center in the management account, resources in prod, Marketplace charges for the payer."""
     import urllib.request
 
+    from idcensus_emulator.seed_governance import seed_governance
     from idcensus_emulator.seed_resources import seed_resources
-    from idcensus_emulator.seed_sso import seed_identity_center
+    from idcensus_emulator.seed_sso import applications, seed_identity_center
 
     sso = seed_identity_center(boto3.Session(), list(org.accounts.values()), users=8, groups=3, permission_sets=4,
                                assignments=12, recorded=recorded)
     prod = org.accounts["prod"]
     seed_resources(member_session(prod, org.management_id), prod, REGIONS, recorded)
+    seed_governance(boto3.Session(), member_session(prod, org.management_id), prod, REGIONS, recorded)
+    recorded.sso_applications[sso["instance_arn"]] = applications(
+        sso["instance_arn"], org.management_id, list(sso["users"].values()), list(sso["groups"].values()))
     body = json.dumps({"results": [{"ResultsByTime": MARKETPLACE}] * 3}).encode()
     request = urllib.request.Request(f"{endpoint}/moto-api/static/ce/cost-and-usage-results", data=body,
                                      headers={"Content-Type": "application/json"})
     urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 - the emulator on loopback
-    console.print(f"seeded Identity Center ({len(sso.get('assignments', []))} assignments), resources in prod "
-                  f"({', '.join(REGIONS)}), Marketplace charges for the payer")
+    console.print(f"seeded Identity Center ({len(sso.get('assignments', []))} assignments, 2 applications), "
+                  f"resources in prod ({', '.join(REGIONS)}), Access Analyzer in prod, a password policy, SAML and "
+                  "OIDC providers, SCPs and an RCP, Marketplace charges for the payer")
 
 
 def show_marketplace(console: Console, records: list[dict]) -> None:
@@ -267,6 +274,7 @@ def run_check_demo(console: Console, org, recorded: Recorded) -> bool:
     from idcensus.collect.org import list_active_accounts
     from idcensus.collect.registry import TIERS, tier_policy
     from idcensus.permissions import CENTRAL_ACTIONS
+    from idcensus_emulator.seed import emulated_tier_policy
     from idcensus_emulator.server import lenient_signatures
 
     user, role, withheld = "idcensus-check-demo", "IdcensusCheckDemo", ("prod", "identity_center")
@@ -285,7 +293,7 @@ def run_check_demo(console: Console, org, recorded: Recorded) -> bool:
         member.create_role(RoleName=role, AssumeRolePolicyDocument=trust)
         for tier in TIERS:
             if tier_policy(tier)["Statement"][0]["Action"] and (name, tier) != withheld:
-                member.put_role_policy(RoleName=role, PolicyName=tier, PolicyDocument=json.dumps(tier_policy(tier)))
+                member.put_role_policy(RoleName=role, PolicyName=tier, PolicyDocument=json.dumps(emulated_tier_policy(tier)))
     session = boto3.Session(aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
                             aws_session_token=None, region_name="us-east-1")
     factory = ClientFactory(session=session, hooks=recorded.hooks())

@@ -60,11 +60,18 @@ class Recorded:
     tags: dict[str, list[dict]] = field(default_factory=dict)  # permission set ARN -> tags
     outdated: dict[str, list[str]] = field(default_factory=dict)  # account -> sets not at their latest version
     eks_entries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # cluster name -> access entries
+    # "<account>:<region>" -> [{"analyzer": ListAnalyzers entry, "findings": [finding summaries]}]
+    access_analyzers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # instance ARN -> [{"application": ListApplications entry, "assignments": [...]}]
+    sso_applications: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    stream_policies: dict[str, str] = field(default_factory=dict)  # DynamoDB stream ARN -> policy JSON
 
     def hooks(self) -> list[tuple[str, Any]]:
         return [*GapAnswers(self.service_credentials, self.root_mfa).hooks(),
-                *SsoGapAnswers(self.boundaries, self.tags, self.outdated).hooks(),
-                *EksAccessEntries(self.eks_entries).hooks()]
+                *SsoGapAnswers(self.boundaries, self.tags, self.outdated, self.sso_applications).hooks(),
+                *EksAccessEntries(self.eks_entries).hooks(),
+                *AccessAnalyzerAnswers(self.access_analyzers).hooks(),
+                *StreamPolicies(self.stream_policies).hooks()]
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
@@ -159,16 +166,19 @@ NO_BOUNDARY = {"__type": "com.amazonaws.swbadmin#ResourceNotFoundException",
 class SsoGapAnswers:
     """before-send hooks with recorded real-shape sso-admin responses, keyed by permission set
     ARN: permissions boundaries and tags (moto has neither), and the ProvisioningStatus-filtered
-    provisioned listing (moto ignores the filter; by default no set is outdated)."""
+    provisioned listing (moto ignores the filter; by default no set is outdated); applications and
+    their assignments (moto has none), by instance ARN."""
 
     def __init__(self, boundaries: dict[str, dict] | None = None, tags: dict[str, list[dict]] | None = None,
-                 outdated: dict[str, list[str]] | None = None):
+                 outdated: dict[str, list[str]] | None = None,
+                 applications: dict[str, list[dict[str, Any]]] | None = None):
         self.boundaries = boundaries or {}
         self.tags = tags or {}
         self.outdated = outdated or {}  # account id -> permission set ARNs not at their latest version
+        self.applications = SsoApplications(applications)
 
     def hooks(self):
-        return [
+        return [*self.applications.hooks(),
             ("before-send.sso-admin.GetPermissionsBoundaryForPermissionSet", self.boundary),
             ("before-send.sso-admin.ListTagsForResource", self.list_tags),
             ("before-send.sso-admin.ListPermissionSetsProvisionedToAccount", self.not_latest),
@@ -237,3 +247,118 @@ def _json(request, status: int, body: dict, error: str | None = None) -> AWSResp
     if error:
         headers["x-amzn-ErrorType"] = error
     return AWSResponse(request.url, status, headers, _Raw(json.dumps(body).encode()))
+
+
+ACCOUNT_HEADER = "x-idcensus-emulated-account"
+REGION_HEADER = "x-idcensus-emulated-region"
+
+
+class CallerAccount:
+    """Which account and region a request is made as, for answers that differ by both. A
+    before-call hook (it sees the client's credentials and region) asks STS once per access key and
+    marks the request with headers the before-send hook reads: against the emulator's server the
+    URL names neither. Works in-process too."""
+
+    def __init__(self):
+        self.known: dict[str, str] = {}
+
+    def mark(self, params, request_signer, **_):
+        creds = request_signer._credentials.get_frozen_credentials()  # noqa: SLF001 - the signer's own
+        if creds.access_key not in self.known:
+            import boto3
+
+            sts = boto3.client("sts", region_name=request_signer._region_name, aws_access_key_id=creds.access_key,  # noqa: SLF001
+                               aws_secret_access_key=creds.secret_key, aws_session_token=creds.token)
+            self.known[creds.access_key] = sts.get_caller_identity()["Account"]
+        params["headers"][ACCOUNT_HEADER] = self.known[creds.access_key]
+        params["headers"][REGION_HEADER] = request_signer._region_name  # noqa: SLF001
+
+    @staticmethod
+    def of(request) -> tuple[str, str]:
+        """(account, region) the request was marked with."""
+        def header(name: str) -> str:
+            value = request.headers.get(name, "")
+            return value.decode() if isinstance(value, bytes) else value
+        return header(ACCOUNT_HEADER), header(REGION_HEADER)
+
+
+class AccessAnalyzerAnswers:
+    """IAM Access Analyzer (moto 5.2 has none): recorded analyzers and finding summaries, by account and region."""
+
+    def __init__(self, analyzers: dict[str, list[dict[str, Any]]] | None = None):
+        self.analyzers = analyzers or {}
+        self.caller = CallerAccount()
+
+    def hooks(self):
+        ops = ("ListAnalyzers", "ListFindings", "ListFindingsV2")
+        return [*((f"before-call.accessanalyzer.{op}", self.caller.mark) for op in ops),
+                *((f"before-send.accessanalyzer.{op}", self.answer) for op in ops)]
+
+    def answer(self, request, **_):
+        account, region = CallerAccount.of(request)
+        entries = self.analyzers.get(f"{account}:{region}", [])
+        if request.url.split("?", 1)[0].endswith("/analyzer"):
+            return _json(request, 200, {"analyzers": [e["analyzer"] for e in entries]})
+        arn = _body(request)["analyzerArn"]
+        found = next((e for e in entries if e["analyzer"]["arn"] == arn), None)
+        if found is None:
+            return _json(request, 404, {"message": f"analyzer {arn} not found"}, "ResourceNotFoundException")
+        return _json(request, 200, {"findings": [f for f in found["findings"] if f.get("status") == "ACTIVE"]})
+
+
+class SsoApplications:
+    """Identity Center applications and their assignments (moto 5.2 has neither), by instance ARN."""
+
+    def __init__(self, applications: dict[str, list[dict[str, Any]]] | None = None):
+        self.applications = applications or {}
+
+    def hooks(self):
+        return [("before-send.sso-admin.ListApplications", self.list_applications),
+                ("before-send.sso-admin.ListApplicationAssignments", self.list_assignments),
+                ("before-send.sso-admin.GetApplicationAssignmentConfiguration", self.assignment_required)]
+
+    def _find(self, arn: str) -> dict | None:
+        return next((e for entries in self.applications.values() for e in entries
+                     if e["application"]["ApplicationArn"] == arn), None)
+
+    def list_applications(self, request, **_):
+        entries = self.applications.get(_body(request)["InstanceArn"], [])
+        return json_answer(request, 200, {"Applications": [e["application"] for e in entries]})
+
+    def list_assignments(self, request, **_):
+        found = self._find(_body(request)["ApplicationArn"])
+        if found is None:
+            return self._gone(request)
+        return json_answer(request, 200, {"ApplicationAssignments": found["assignments"]})
+
+    def assignment_required(self, request, **_):
+        found = self._find(_body(request)["ApplicationArn"])
+        if found is None:
+            return self._gone(request)
+        return json_answer(request, 200, {"AssignmentRequired": found.get("assignment_required", True)})
+
+    @staticmethod
+    def _gone(request):
+        return json_answer(request, 400, {"__type": "com.amazonaws.swbadmin#ResourceNotFoundException",
+                                          "Message": "Application not found"})
+
+
+class StreamPolicies:
+    """GetResourcePolicy of a DynamoDB stream (moto reads a stream ARN as a table name); tables stay moto's."""
+
+    NONE = {"__type": "com.amazonaws.dynamodb.v20120810#PolicyNotFoundException",
+            "message": "Resource-based policy not found for the provided ResourceArn"}
+
+    def __init__(self, policies: dict[str, str] | None = None):
+        self.policies = policies or {}
+
+    def hooks(self):
+        return [("before-send.dynamodb.GetResourcePolicy", self.answer)]
+
+    def answer(self, request, **_):
+        arn = _body(request).get("ResourceArn", "")
+        if "/stream/" not in arn:
+            return None
+        if arn not in self.policies:
+            return json_answer(request, 400, self.NONE)
+        return json_answer(request, 200, {"Policy": self.policies[arn], "RevisionId": "1764000000000"})

@@ -70,6 +70,20 @@ def seed_organization(members: tuple[str, ...] = ("security", "prod", "dev")) ->
     return seeded
 
 
+# moto enforces IAM with "<service>:<Operation>" for every call; API Gateway's real actions are HTTP
+# verbs (apigateway:GET). The emulated role also gets moto's spelling, so a granted tier reads as
+# granted there; the registry and member.yaml keep AWS's actions.
+MOTO_ACTION_ALIASES = {"apigateway:GET": ["apigateway:GetRestApis"]}
+
+
+def emulated_tier_policy(tier: str) -> dict:
+    """A tier's policy as the registry writes it, plus moto's spellings of HTTP-verb actions."""
+    doc = tier_policy(tier)
+    actions = doc["Statement"][0]["Action"]
+    doc["Statement"][0]["Action"] = actions + [a for x in actions for a in MOTO_ACTION_ALIASES.get(x, [])]
+    return doc
+
+
 def create_read_role(iam, central_account: str, role_name: str = READ_ROLE,
                      tiers: tuple[str, ...] = tuple(TIERS)) -> None:
     iam.create_role(
@@ -81,7 +95,7 @@ def create_read_role(iam, central_account: str, role_name: str = READ_ROLE,
     # Each tier's policy exactly as stacksets/member.yaml grants it, generated from the registry.
     for tier in tiers:
         iam.put_role_policy(RoleName=role_name, PolicyName=f"idcensus-{tier}",
-                            PolicyDocument=json.dumps(tier_policy(tier)))
+                            PolicyDocument=json.dumps(emulated_tier_policy(tier)))
 
 
 def seed_identities(iam, account_id: str, org: SeededOrg) -> None:

@@ -128,10 +128,16 @@ def _seed_region(session, account_id: str, region: str, roles: dict[str, str], n
     ddb = session.client("dynamodb", region_name=region)
     table = ddb.create_table(TableName="orders", BillingMode="PAY_PER_REQUEST",
                              KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+                             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                             StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+                             Tags=[{"Key": "data-class", "Value": "confidential"}])
     arn = table["TableDescription"]["TableArn"]
     ddb.put_resource_policy(ResourceArn=arn, Policy=_policy(account_id, "dynamodb:GetItem", arn, {"AWS": "*"}))
     note("resource.dynamodb.table", arn)
+    stream = table["TableDescription"]["LatestStreamArn"]  # a vendor reads the change stream
+    recorded.stream_policies[stream] = _policy(account_id, ["dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+                                               stream, {"AWS": f"arn:aws:iam::{OUTSIDER}:root"})
+    note("resource.dynamodb.stream", stream)
 
     eks = session.client("eks", region_name=region)
     cluster_name = f"platform-{account_id}-{region}"
@@ -139,7 +145,35 @@ def _seed_region(session, account_id: str, region: str, roles: dict[str, str], n
     recorded.eks_entries[cluster_name] = access_entries(cluster_name, account_id)
     note("resource.eks.cluster", cluster["arn"])
 
+    _seed_messaging(session, account_id, region, note)
     _seed_bedrock(session, region, roles["bedrock"], bucket=f"idcensus-demo-{account_id}", note=note)
+
+
+def _seed_messaging(session, account_id: str, region: str, note) -> None:
+    """An SNS topic a vendor may publish to, the SQS queue it feeds (open to the topic only), an ECR
+    repository a vendor may pull from, and a REST API open to anyone."""
+    outsider = {"AWS": f"arn:aws:iam::{OUTSIDER}:root"}
+    sns = session.client("sns", region_name=region)
+    topic = sns.create_topic(Name="alerts")["TopicArn"]
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy",
+                             AttributeValue=_policy(account_id, "sns:Publish", topic, outsider))
+    note("resource.sns.topic", topic)
+    sqs = session.client("sqs", region_name=region)
+    url = sqs.create_queue(QueueName="alerts-intake")["QueueUrl"]
+    queue = f"arn:aws:sqs:{region}:{account_id}:alerts-intake"
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+         "Resource": queue, "Condition": {"ArnEquals": {"aws:SourceArn": topic}}}]})})
+    note("resource.sqs.queue", queue)
+    ecr = session.client("ecr", region_name=region)
+    repo = ecr.create_repository(repositoryName="agent")["repository"]
+    ecr.set_repository_policy(repositoryName="agent", policyText=_policy(
+        account_id, ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], "*", outsider))
+    note("resource.ecr.repository", repo["repositoryArn"])
+    api = session.client("apigateway", region_name=region).create_rest_api(
+        name="public-webhooks", endpointConfiguration={"types": ["REGIONAL"]},
+        policy=_policy(account_id, "execute-api:Invoke", "execute-api:/*", "*"))
+    note("resource.apigateway.rest_api", f"arn:aws:apigateway:{region}::/restapis/{api['id']}")
 
 
 def _seed_bedrock(session, region: str, role: str, bucket: str, note) -> None:

@@ -127,3 +127,26 @@ def _member(session, account_id: str, owner: str) -> boto3.Session:
     )["Credentials"]
     return boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
                          aws_session_token=creds["SessionToken"], region_name=session.region_name)
+
+
+def applications(instance_arn: str, account_id: str, users: list[str], groups: list[str]) -> list[dict]:
+    """Two applications in ListApplications' real shape (moto has none): a catalog SaaS app whose
+    assignment is required, assigned to a group and a user, and one open to every user."""
+    instance_id = instance_arn.rsplit("/", 1)[-1]
+    part = instance_arn.split(":")[1]
+
+    def app(app_id, name, provider):
+        return {"ApplicationArn": f"arn:{part}:sso::{account_id}:application/{instance_id}/apl-{app_id}",
+                "ApplicationProviderArn": f"arn:{part}:sso::aws:applicationProvider/{provider}", "Name": name,
+                "ApplicationAccount": account_id, "InstanceArn": instance_arn, "Status": "ENABLED",
+                "PortalOptions": {"Visibility": "ENABLED", "SignInOptions": {"Origin": "IDENTITY_CENTER"}},
+                "Description": f"{name} through Identity Center", "CreatedDate": 1735689600.0}
+
+    salesforce = app("1a2b3c4d5e6f7a8b", "Salesforce", "catalog/salesforce")
+    return [
+        {"application": salesforce, "assignment_required": True, "assignments": [
+            {"ApplicationArn": salesforce["ApplicationArn"], "PrincipalId": groups[0], "PrincipalType": "GROUP"},
+            {"ApplicationArn": salesforce["ApplicationArn"], "PrincipalId": users[0], "PrincipalType": "USER"}]},
+        {"application": app("9f8e7d6c5b4a3f2e", "GitHub Enterprise", "custom"), "assignments": [],
+         "assignment_required": False},
+    ]

@@ -93,11 +93,12 @@ def test_denied_credential_report_leaves_credentials_unknown(seeded):
 
 def test_everything_denied_is_denied(seeded):
     everything = deny("GetAccountAuthorizationDetails", "GenerateCredentialReport", "ListVirtualMFADevices",
-                      "ListServiceSpecificCredentials", "ListAccountAliases", "ListRoles")
+                      "ListServiceSpecificCredentials", "ListAccountAliases", "ListRoles",
+                      "GetAccountPasswordPolicy", "ListSAMLProviders")
     result = collect_account(factory(everything, with_gaps=False), AccountInfo(ACCOUNT))
     col = result.account.collection
     per_principal = {"iam.access_keys", "iam.signing_certificates", "iam.ssh_public_keys", "iam.policy_descriptions"}
-    identity = {c.name for c in CAPABILITIES if c.tier == "identity"} - per_principal
+    identity = {c.name for c in CAPABILITIES if c.tier == "identity" and not c.management_only} - per_principal
     assert {col.capabilities[name] for name in identity} == {"denied"}
     # nobody to ask without the principal list
     assert {col.capabilities[name] for name in per_principal} == {"skipped"}

@@ -19,7 +19,7 @@ from idcensus_emulator.gaps import GapAnswers, SsoGapAnswers, answer, json_answe
 from idcensus_emulator.seed_sso import seed_identity_center
 
 OTHER = "210987654321"
-SSO_CAPS = ("sso.instances", "sso.identity_store", "sso.permission_sets", "sso.account_assignments")
+SSO_CAPS = ("sso.instances", "sso.identity_store", "sso.permission_sets", "sso.account_assignments", "sso.applications")
 
 
 def run(factory, account=ACCOUNT, org=(ACCOUNT, OTHER)):
@@ -86,7 +86,8 @@ def test_records_fields_and_call_counts(seeded_sso, data_dir):
 
     calls = {k: v for k, v in factory.counter.calls.items() if not k.startswith("sts.")}
     assert calls == {
-        "sso-admin.ListInstances": 1,
+        "sso-admin.ListInstances": 1,  # shared with the applications collector
+        "sso-admin.ListApplications": 1,  # none recorded here: tests/aws/test_identity_center_apps.py
         "identitystore.ListUsers": 3,  # 250 users, moto pages by 100
         "identitystore.ListGroups": 1,
         "identitystore.ListGroupMemberships": 3,  # one per group, not one per user
@@ -105,7 +106,9 @@ def test_records_fields_and_call_counts(seeded_sso, data_dir):
     called = {k.replace("sso-admin.", "sso:").replace("identitystore.", "identitystore:").replace("iam.", "iam:")
               for k in calls}
     refresh_only = {"identitystore:DescribeUser", "identitystore:ListGroupMembershipsForMember"}
-    assert refresh_only <= actions and called == actions - refresh_only
+    # per-application reads: no application is recorded here (tests/aws/test_identity_center_apps.py has them)
+    per_app = {"sso:ListApplicationAssignments", "sso:GetApplicationAssignmentConfiguration"}
+    assert refresh_only <= actions and called == actions - refresh_only - per_app
 
 
 def _name(seeded, principal_id):

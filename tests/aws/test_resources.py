@@ -10,7 +10,7 @@ from idcensus.aws import ClientFactory
 from idcensus.collect.account import collect_items
 from idcensus.collect.contract import AccountInfo, CollectOptions, Outcomes
 from idcensus.collect.registry import BY_NAME, COLLECTED
-from idcensus_emulator.gaps import EksAccessEntries
+from idcensus_emulator.gaps import AccessAnalyzerAnswers, EksAccessEntries, StreamPolicies
 from idcensus_emulator.seed_resources import OUTSIDER, seed_resources
 
 REGIONS = ("us-east-1", "eu-west-1")
@@ -36,7 +36,9 @@ def seeded(aws):
 def resource_factory(seeded=None):
     """A factory answering EKS access entries from what `seeded` recorded (none when not seeded)."""
     entries = seeded["recorded"].eks_entries if seeded else {}
-    return ClientFactory(hooks=EksAccessEntries(entries).hooks(), account_id=ACCOUNT)
+    streams = seeded["recorded"].stream_policies if seeded else {}
+    return ClientFactory(hooks=[*EksAccessEntries(entries).hooks(), *AccessAnalyzerAnswers().hooks(),
+                                *StreamPolicies(streams).hooks()], account_id=ACCOUNT)
 
 
 def test_every_service_in_every_region(seeded):
@@ -63,7 +65,10 @@ def test_every_service_in_every_region(seeded):
     assert all(k.external_principals == [f"arn:aws:iam::{OUTSIDER}:root"] for k in keys)
     assert all(s.policy and s.external_principals == []
                for s in of_type(found, "resource.secretsmanager.secret").values())
-    assert all(t.external_principals == ["*"] for t in of_type(found, "resource.dynamodb.table").values())
+    assert all(t.external_principals == ["*"] and t.tags == {"data-class": "confidential"}
+               for t in of_type(found, "resource.dynamodb.table").values())
+    for stream in of_type(found, "resource.dynamodb.stream").values():
+        assert stream.table_name == "orders" and stream.external_principals == [f"arn:aws:iam::{OUTSIDER}:root"]
     for db in of_type(found, "resource.rds.instance").values():
         assert db.iam_database_auth and db.role_features == {roles["rds"]: "s3Import"}
     for cluster in of_type(found, "resource.eks.cluster").values():
@@ -71,6 +76,13 @@ def test_every_service_in_every_region(seeded):
         assert [e.principal_arn.split(":")[4] for e in cluster.access_entries] == [ACCOUNT, OUTSIDER]
         assert cluster.access_entries[1].access_policies[0].namespaces == ["monitoring"]
         assert cluster.external_principals == [f"arn:aws:iam::{OUTSIDER}:role/vendor-observer"]
+    assert all(t.external_principals == [f"arn:aws:iam::{OUTSIDER}:root"]
+               for t in of_type(found, "resource.sns.topic").values())
+    assert all(q.policy and q.external_principals == [] for q in of_type(found, "resource.sqs.queue").values())
+    assert all(r.external_principals == [f"arn:aws:iam::{OUTSIDER}:root"]
+               for r in of_type(found, "resource.ecr.repository").values())
+    for api in of_type(found, "resource.apigateway.rest_api").values():
+        assert api.external_principals == ["*"] and api.endpoint_types == ["REGIONAL"]
     for type_ in ("resource.bedrock.agent", "resource.bedrock.knowledge_base", "resource.bedrock.custom_model"):
         assert all(d.roles == [roles["bedrock"]] for d in of_type(found, type_).values()), type_
 
@@ -86,11 +98,15 @@ def test_call_counts(seeded):
         "ec2.DescribeInstances": 1, "lambda.ListFunctions": 1, "lambda.GetPolicy": 1, "kms.ListKeys": 1,
         "kms.ListAliases": 1, "kms.GetKeyPolicy": 1, "secrets-manager.ListSecrets": 1,
         "secrets-manager.GetResourcePolicy": 1, "rds.DescribeDBInstances": 1, "dynamodb.ListTables": 1,
-        "dynamodb.GetResourcePolicy": 1, "eks.ListClusters": 1, "eks.DescribeCluster": 1,
+        "dynamodb.GetResourcePolicy": 2,  # the table's and its stream's
+        "resource-groups-tagging-api.GetResources": 1, "dynamodb-streams.ListStreams": 1,
+        "eks.ListClusters": 1, "eks.DescribeCluster": 1,
         "eks.ListAccessEntries": 1, "eks.DescribeAccessEntry": 2, "eks.ListAssociatedAccessPolicies": 2,
         "bedrock-agent.ListAgents": 1, "bedrock-agent.GetAgent": 1, "bedrock-agent.ListKnowledgeBases": 1,
         "bedrock-agent.GetKnowledgeBase": 1, "bedrock.ListCustomModels": 1, "bedrock.GetCustomModel": 1,
-        "bedrock.GetModelCustomizationJob": 1,
+        "bedrock.GetModelCustomizationJob": 1, "accessanalyzer.ListAnalyzers": 1,
+        "sns.ListTopics": 1, "sns.GetTopicAttributes": 1, "sqs.ListQueues": 1, "sqs.GetQueueAttributes": 1,
+        "ecr.DescribeRepositories": 1, "ecr.GetRepositoryPolicy": 1, "api-gateway.GetRestApis": 1,
     }
     for op, count in expected_per_region.items():
         assert calls[op] == count * n, op
@@ -101,10 +117,13 @@ def test_registry_actions_match_the_calls(seeded):
     factory = resource_factory(seeded)
     collect(factory)
     # Counter keys use botocore's service ids; IAM action prefixes differ for three of them.
-    prefix = {"bedrock-agent": "bedrock", "secrets-manager": "secretsmanager"}
+    prefix = {"bedrock-agent": "bedrock", "secrets-manager": "secretsmanager", "accessanalyzer": "access-analyzer",
+              "dynamodb-streams": "dynamodb", "resource-groups-tagging-api": "tag"}
     called = {f"{prefix.get(svc, svc)}:{op}" for svc, op in (k.split(".") for k in factory.counter.calls)}
     called = {a.replace("s3:ListBuckets", "s3:ListAllMyBuckets") for a in called}
+    called = {"apigateway:GET" if a.startswith("api-gateway:Get") else a for a in called}  # HTTP-verb actions
     declared = {a for name in CAPABILITIES for a in BY_NAME[name].actions}
+    declared -= {"access-analyzer:ListFindings"}  # no analyzer seeded here
     assert called == declared
 
 

@@ -15,7 +15,7 @@ from idcensus.aws import ClientFactory
 from idcensus.collect.account import collect_items
 from idcensus.collect.contract import AccountInfo, CollectOptions, Outcomes
 from idcensus.collect.registry import COLLECTED
-from idcensus_emulator.gaps import EksAccessEntries
+from idcensus_emulator.gaps import AccessAnalyzerAnswers, EksAccessEntries
 from idcensus_emulator.seed_resources import seed_resources
 from idcensus_emulator.server import lenient_signatures
 
@@ -23,7 +23,7 @@ REGIONS = ("us-east-1", "eu-west-1")
 # One per-resource action (S3), one secondary action (the EC2 capability's profile listing), one listing.
 # (moto sends its auth errors as XML, which JSON-protocol clients cannot parse: those services are
 # denied through a real-shape JSON answer in test_resources_regions.py instead.)
-WITHHELD = ["s3:GetBucketPolicy", "iam:ListInstanceProfiles", "rds:DescribeDBInstances"]
+WITHHELD = ["s3:GetBucketPolicy", "iam:ListInstanceProfiles", "rds:DescribeDBInstances", "sns:GetTopicAttributes"]
 
 
 @pytest.fixture
@@ -47,11 +47,12 @@ def reader(aws, monkeypatch):
 
 
 def test_withheld_permission_skips_only_its_capability(reader):
-    factory = ClientFactory(session=reader, hooks=EksAccessEntries().hooks(), account_id=ACCOUNT)
+    factory = ClientFactory(session=reader, hooks=[*EksAccessEntries().hooks(), *AccessAnalyzerAnswers().hooks()],
+                            account_id=ACCOUNT)
     out = Outcomes()
     items = collect_items(factory, AccountInfo(ACCOUNT), out, CollectOptions(regions=REGIONS), tiers=("resources",))
 
-    denied = {"resources.s3.buckets", "resources.ec2.instances", "resources.rds.instances"}
+    denied = {"resources.s3.buckets", "resources.ec2.instances", "resources.rds.instances", "resources.sns.topics"}
     assert {n for n, v in out.capabilities.items() if v == "denied"} == denied
     assert {n for n, v in out.capabilities.items() if v == "ok"} == {c.name for c in COLLECTED if c.tier == "resources"} - denied
     assert "AccessDenied" in out.errors["resources.s3.buckets"]

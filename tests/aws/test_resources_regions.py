@@ -12,7 +12,7 @@ from idcensus.aws import ClientFactory
 from idcensus.collect.account import collect_items
 from idcensus.collect.contract import AccountInfo, CollectOptions, Outcomes
 from idcensus.collect.registry import COLLECTED
-from idcensus_emulator.gaps import EksAccessEntries, answer
+from idcensus_emulator.gaps import AccessAnalyzerAnswers, EksAccessEntries, answer
 from idcensus_emulator.seed_resources import seed_resources
 
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
@@ -33,7 +33,7 @@ def refuse(event: str, region: str, code: str = "AccessDeniedException", status:
 
 
 def run(*hooks):
-    factory = ClientFactory(hooks=[*EksAccessEntries().hooks(), *hooks], account_id=ACCOUNT)
+    factory = ClientFactory(hooks=[*EksAccessEntries().hooks(), *AccessAnalyzerAnswers().hooks(), *hooks], account_id=ACCOUNT)
     out = Outcomes()
     items = collect_items(factory, AccountInfo(ACCOUNT), out, CollectOptions(regions=REGIONS), tiers=("resources",))
     return factory, out, items
@@ -57,3 +57,25 @@ def test_denied_in_one_region_is_denied_for_the_account(aws):
     assert set(others.values()) == {"ok"} and len(others) == len([c for c in COLLECTED if c.tier == "resources"]) - 2
     assert factory.counter.calls["ec2.DescribeInstances"] == len(REGIONS)
     assert factory.counter.calls["s3.ListBuckets"] == 1
+
+
+def test_messaging_registry_and_api_denials_are_denied(aws):
+    seed_resources(boto3.Session(), ACCOUNT, REGIONS)
+    _, out, items = run(refuse("ecr.GetRepositoryPolicy", "eu-west-1"), refuse("api-gateway.GetRestApis", "us-east-1"),
+                        refuse("sqs.ListQueues", "ap-southeast-2"))
+    for name, region in (("resources.ecr.repositories", "eu-west-1"), ("resources.apigateway.rest_apis", "us-east-1"),
+                         ("resources.sqs.queues", "ap-southeast-2")):
+        assert out.capabilities[name] == "denied" and f"in {region}" in out.errors[name], name
+    assert out.capabilities["resources.sns.topics"] == "ok"
+    assert sorted(d.region for t, _, d in items if t == "resource.apigateway.rest_api") == ["ap-southeast-2", "eu-west-1"]
+
+
+def test_stream_listing_denied_is_denied_and_unreadable_tags_are_unknown(aws):
+    seed_resources(boto3.Session(), ACCOUNT, REGIONS)
+    _, out, items = run(refuse("dynamodb-streams.ListStreams", "eu-west-1"),
+                        refuse("resource-groups-tagging-api.GetResources", "us-east-1"))
+    assert out.capabilities["resources.dynamodb.streams"] == "denied"
+    assert "in eu-west-1" in out.errors["resources.dynamodb.streams"]
+    assert out.capabilities["resources.dynamodb.tables"] == "ok"  # tags are one field of the table
+    tags = {d.region: d.tags for t, _, d in items if t == "resource.dynamodb.table"}
+    assert tags["us-east-1"] is None and tags["eu-west-1"] == {"data-class": "confidential"}

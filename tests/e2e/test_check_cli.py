@@ -17,7 +17,7 @@ from tests.tables import table_rows
 
 from idcensus.collect.registry import TIERS, tier_policy
 from idcensus.permissions import CENTRAL_ACTIONS
-from idcensus_emulator.seed import READ_ROLE, member_session
+from idcensus_emulator.seed import READ_ROLE, emulated_tier_policy, member_session
 
 ROLE = "IdcensusCheckE2e"
 BARE_ROLE = "IdcensusCheckE2eBare"  # in dev only, trusted but with no policy at all
@@ -44,7 +44,7 @@ def central(org):
             {"Effect": "Allow", "Principal": {"AWS": arn}, "Action": "sts:AssumeRole"}))
         for tier in tiers:
             if (name, tier) != WITHHELD:
-                member.put_role_policy(RoleName=ROLE, PolicyName=tier, PolicyDocument=json.dumps(tier_policy(tier)))
+                member.put_role_policy(RoleName=ROLE, PolicyName=tier, PolicyDocument=json.dumps(emulated_tier_policy(tier)))
     clients["dev"].create_role(RoleName=BARE_ROLE, AssumeRolePolicyDocument=doc(
         {"Effect": "Allow", "Principal": {"AWS": arn}, "Action": "sts:AssumeRole"}))
     yield {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}

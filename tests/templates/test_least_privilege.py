@@ -10,7 +10,8 @@ from idcensus.collect import registry
 from tests.templates.cfn import FUNCTIONS, allowed_actions, as_list, resources_of_type, role_documents, statements
 
 READ_ONLY = re.compile(r"^[a-z0-9-]+:(List|Get|Describe)[A-Za-z]*$")
-READ_ONLY_EXCEPTIONS = {"iam:GenerateCredentialReport"}  # starts the report job; changes no identity
+READ_ONLY_EXCEPTIONS = {"iam:GenerateCredentialReport",  # starts the report job; changes no identity
+                        "apigateway:GET"}  # API Gateway's read action is the HTTP verb
 # Actions that support no resource-level permission, so "*" is the narrowest resource.
 UNSCOPABLE = {
     "organizations:DescribeOrganization",

@@ -24,7 +24,7 @@ def test_every_tier_with_actions_has_a_marked_policy():
 def test_render_rewrites_a_stale_block(tmp_path):
     # The generator really replaces a block: a stale list comes back as the registry's.
     text = MEMBER.read_text()
-    stale = re.sub(r"- iam:\w+\n(\s*# registry:identity end)", r"- iam:DeleteUser\n\1", text, count=1)
+    stale = re.sub(r"- [\w-]+:\w+\n(\s*# registry:identity end)", r"- iam:DeleteUser\n\1", text, count=1)
     assert stale != text
     assert render(stale) == text
     out = tmp_path / "member.yaml"

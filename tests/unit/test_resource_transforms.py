@@ -86,7 +86,7 @@ def test_secrets_keep_the_kms_key_and_outsiders():
 @pytest.mark.parametrize("region", ["eu-west-1", "cn-north-1"])
 def test_dynamodb_tables_are_named_from_their_arn(region):
     arn = dynamodb.table_arn(region, ACCOUNT, "orders")
-    ((t, item_id, table),) = dynamodb.transform([(arn, refused())], Scope(SCOPE.org, region))
+    ((t, item_id, table),) = dynamodb.transform(([(arn, refused())], None), Scope(SCOPE.org, region))
     assert (t, item_id, table.name, table.region) == ("resource.dynamodb.table", arn, "orders", region)
     assert table.policy_refused and table.policy is None
 

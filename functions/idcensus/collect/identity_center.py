@@ -82,7 +82,7 @@ class Answers:
 def get(ctx: Context, region: str | None = None) -> Answers:
     region = ctx.options.identity_center_region or ctx.home_region
     sso = ctx.client("sso-admin", region)
-    instances = ctx.run("sso.instances", lambda: get_instances(sso, ctx.account_id))
+    instances = ctx.run("sso.instances", lambda: owned_instances(ctx, sso))
     if instances is None:  # denied or failed: nothing below can be read, and nothing is "empty"
         ctx.out.capabilities.update(dict.fromkeys(SUB_CAPABILITIES, "skipped"))
         return Answers(region=region)
@@ -117,6 +117,11 @@ def permission_sets(sso, instance_arn: str) -> list[str]:
         if error_code(exc) == "ValidationException":
             return []
         raise
+
+
+def owned_instances(ctx: Context, sso) -> list[dict]:
+    """The instances this account owns, listed once per run: the applications collector needs them too."""
+    return ctx.once("sso.instances", lambda: get_instances(sso, ctx.account_id))
 
 
 def get_instances(sso, account_id: str) -> list[dict]:

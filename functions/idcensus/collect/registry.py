@@ -15,6 +15,11 @@ from dataclasses import dataclass
 IDENTITY = "idcensus.collect.identity"
 IDENTITY_CENTER = "idcensus.collect.identity_center"
 COSTS = "idcensus.collect.costs"
+PASSWORD_POLICY = "idcensus.collect.password_policy"
+IDENTITY_PROVIDERS = "idcensus.collect.identity_providers"
+ORGANIZATION = "idcensus.collect.organization"
+ACCESS_ANALYZER = "idcensus.collect.access_analyzer"
+IDENTITY_CENTER_APPS = "idcensus.collect.identity_center_apps"
 RESOURCES = "idcensus.collect.resources"
 
 
@@ -149,6 +154,39 @@ CAPABILITIES: tuple[Capability, ...] = (
         collector=IDENTITY,
         produces=("aws.account",),  # alias and counters; the orchestrator adds the organization's facts
     ),
+    Capability(
+        "iam.password_policy",
+        "identity",
+        ("iam:GetAccountPasswordPolicy",),
+        ("iam.password_policy",),
+        "the account's password policy (none set is its own answer: a record saying so)",
+        probe=("iam", "get_account_password_policy", {}),  # NoSuchEntity (no policy) proves the grant too
+        collector=PASSWORD_POLICY,
+    ),
+    Capability(
+        "iam.identity_providers",
+        "identity",
+        ("iam:ListSAMLProviders", "iam:GetSAMLProvider", "iam:ListOpenIDConnectProviders",
+         "iam:GetOpenIDConnectProvider", "iam:ListRoles"),
+        ("iam.identity_provider",),
+        "SAML and OIDC providers: URL, client IDs, thumbprints, SAML metadata issuer and validity, and the"
+        " roles whose trust policy names each (one ListRoles, only when a provider exists)",
+        probe=("iam", "list_open_id_connect_providers", {}),
+        collector=IDENTITY_PROVIDERS,
+    ),
+    Capability(
+        "org.policies",
+        "identity",
+        ("organizations:ListRoots", "organizations:ListOrganizationalUnitsForParent",
+         "organizations:ListAccountsForParent", "organizations:ListPolicies", "organizations:DescribePolicy",
+         "organizations:ListTargetsForPolicy"),
+        ("org.organizational_unit", "org.policy"),
+        "the OU tree, and service and resource control policies (documents) with their targets: root, OU,"
+        " account (management account only)",
+        probe=("organizations", "list_roots", {}),
+        management_only=True,  # member accounts cannot read the organization's policies
+        collector=ORGANIZATION,
+    ),
 )
 
 # Tier 2: IAM Identity Center. Each part is its own capability, so a denial skips only that part.
@@ -201,6 +239,17 @@ CAPABILITIES += (
             PermissionSetArn=f"arn:{part}:sso:::permissionSet/ssoins-0000000000000000/ps-0000000000000000")),
         collector=IDENTITY_CENTER,
     ),
+    Capability(
+        "sso.applications",
+        "identity_center",
+        ("sso:ListInstances", "sso:ListApplications", "sso:ListApplicationAssignments",
+         "sso:GetApplicationAssignmentConfiguration"),
+        ("sso.application",),
+        "applications (SaaS, custom SAML, AWS-managed) with their user and group assignments and whether"
+        " assignment is required",
+        probe=("sso-admin", "list_applications", lambda part: _sso_placeholder(part, MaxResults=1)),
+        collector=IDENTITY_CENTER_APPS,
+    ),
 )
 
 # Tier 3: resources with their roles and resource policies. Each service (and kind) is granted
@@ -252,10 +301,17 @@ CAPABILITIES += (
         collector=f"{RESOURCES}.eks",
     ),
     Capability(
-        "resources.dynamodb.tables", "resources", ("dynamodb:ListTables", "dynamodb:GetResourcePolicy"),
-        ("resource.dynamodb.table",), "DynamoDB tables and resource policies",
+        "resources.dynamodb.tables", "resources",
+        ("dynamodb:ListTables", "dynamodb:GetResourcePolicy", "tag:GetResources"),
+        ("resource.dynamodb.table",), "DynamoDB tables, resource policies and tags (one tagging listing per region)",
         probe=("dynamodb", "list_tables", {"Limit": 1}), regional=True,
         collector=f"{RESOURCES}.dynamodb",
+    ),
+    Capability(
+        "resources.dynamodb.streams", "resources", ("dynamodb:ListStreams", "dynamodb:GetResourcePolicy"),
+        ("resource.dynamodb.stream",), "DynamoDB streams and their own resource policies",
+        probe=("dynamodbstreams", "list_streams", {"Limit": 1}), regional=True,
+        collector=f"{RESOURCES}.dynamodb_streams",
     ),
     Capability(
         "resources.bedrock.agents", "resources", ("bedrock:ListAgents", "bedrock:GetAgent"),
@@ -275,6 +331,41 @@ CAPABILITIES += (
         ("resource.bedrock.custom_model",), "Bedrock custom models and the role their customization job used",
         probe=("bedrock", "list_custom_models", {"maxResults": 1}), regional=True,
         collector=f"{RESOURCES}.bedrock_custom_models",
+    ),
+    Capability(
+        "resources.sns.topics", "resources", ("sns:ListTopics", "sns:GetTopicAttributes"),
+        ("resource.sns.topic",), "SNS topics and their access policies",
+        probe=("sns", "list_topics", {}), regional=True,
+        collector=f"{RESOURCES}.sns",
+    ),
+    Capability(
+        "resources.sqs.queues", "resources", ("sqs:ListQueues", "sqs:GetQueueAttributes"),
+        ("resource.sqs.queue",), "SQS queues and their access policies",
+        probe=("sqs", "list_queues", {"MaxResults": 1}), regional=True,
+        collector=f"{RESOURCES}.sqs",
+    ),
+    Capability(
+        "resources.ecr.repositories", "resources", ("ecr:DescribeRepositories", "ecr:GetRepositoryPolicy"),
+        ("resource.ecr.repository",), "ECR repositories and their repository policies",
+        probe=("ecr", "describe_repositories", {"maxResults": 1}), regional=True,
+        collector=f"{RESOURCES}.ecr",
+    ),
+    Capability(
+        # API Gateway's IAM actions are HTTP verbs: GET reads, and the listing carries every policy.
+        "resources.apigateway.rest_apis", "resources", ("apigateway:GET",),
+        ("resource.apigateway.rest_api",), "API Gateway REST APIs and their resource policies (one listing)",
+        probe=("apigateway", "get_rest_apis", {"limit": 1}), regional=True,
+        collector=f"{RESOURCES}.apigateway",
+    ),
+    Capability(
+        "accessanalyzer.findings", "resources",
+        # ListFindingsV2 is authorized by access-analyzer:ListFindings, as AWS documents it.
+        ("access-analyzer:ListAnalyzers", "access-analyzer:ListFindings"),
+        ("accessanalyzer.analyzer",),
+        "IAM Access Analyzer analyzers and their ACTIVE external-, unused- and internal-access findings, as"
+        " reported (one finding listing per analyzer)",
+        probe=("accessanalyzer", "list_analyzers", {"maxResults": 1}), regional=True,
+        collector=ACCESS_ANALYZER,
     ),
 )
 

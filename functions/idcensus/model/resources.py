@@ -73,7 +73,12 @@ class EksCluster(_Resource):
 
 
 class DynamoDbTable(_Resource):
-    pass
+    tags: dict[str, str] | None = Field(None, description="None when the tagging API could not be read")
+
+
+class DynamoDbStream(_Resource):
+    table_name: str
+    label: str | None = Field(None, description="the stream's label (its creation time)")
 
 
 class BedrockAgent(_Resource):
@@ -103,5 +108,38 @@ register(
         "resource.bedrock.agent": BedrockAgent,
         "resource.bedrock.knowledge_base": BedrockKnowledgeBase,
         "resource.bedrock.custom_model": BedrockCustomModel,
+    }
+)
+
+
+class SnsTopic(_Resource):
+    display_name: str | None = None
+    kms_key_id: str | None = None
+
+
+class SqsQueue(_Resource):
+    url: str
+    kms_key_id: str | None = None
+
+
+class EcrRepository(_Resource):
+    uri: str | None = None
+    created_at: datetime | None = None
+    image_tag_mutability: str | None = None
+
+
+class ApiGatewayRestApi(_Resource):
+    api_id: str
+    endpoint_types: list[str] = Field(default_factory=list, description="EDGE, REGIONAL or PRIVATE")
+    created_at: datetime | None = None
+
+
+register(
+    {
+        "resource.sns.topic": SnsTopic,
+        "resource.sqs.queue": SqsQueue,
+        "resource.ecr.repository": EcrRepository,
+        "resource.apigateway.rest_api": ApiGatewayRestApi,
+        "resource.dynamodb.stream": DynamoDbStream,
     }
 )

@@ -138,3 +138,28 @@ register(
         "sso.account_assignment": SsoAccountAssignment,
     }
 )
+
+
+class SsoApplicationAssignment(_Data):
+    principal_id: str = Field(description="an identity store user or group ID (see sso.user, sso.group)")
+    principal_type: str = Field(description="USER or GROUP")
+
+
+class SsoApplication(_Data):
+    """An application (SaaS or AWS-managed) Identity Center signs people into, and who may reach it."""
+
+    arn: str
+    instance_arn: str
+    name: str
+    description: str | None = None
+    status: str | None = None
+    provider_arn: str | None = Field(None, description="the application provider (catalog SaaS app, custom SAML...)")
+    application_account: str | None = None
+    created_at: datetime | None = None
+    visibility: str | None = Field(None, description="ENABLED: shown in the access portal")
+    assignment_required: bool | None = Field(
+        None, description="false: every user of the instance may sign in, assigned or not; None: not read")
+    assignments: list[SsoApplicationAssignment] = Field(default_factory=list)
+
+
+register({"sso.application": SsoApplication})
