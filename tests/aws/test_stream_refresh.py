@@ -96,8 +96,8 @@ def test_user_refresh_sees_the_change_with_only_that_users_calls(census):
 
 def test_a_refresh_change_reaches_the_vendor_once(census):
     """Refresh, then the next census: the census's changes are against the refresh run's snapshot,
-    so carol's new policy is in the refresh run's feed and not again in the census's."""
-    boto3.client("iam").attach_user_policy(UserName="carol", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    so carol's new tag is in the refresh run's feed and not again in the census's."""
+    boto3.client("iam").tag_user(UserName="carol", Tags=[{"Key": "team", "Value": "audit"}])
     refresh(census, ("iam.user", "carol"))
     exporter = Exporter(boto3.client("s3"), "exports")
     refreshed = exporter.latest()["run_id"]
