@@ -2,7 +2,8 @@
 
 Before it, a run's parts, indexes and even its manifest are invisible to a vendor, who follows only
 latest.json and the manifests' previous_run_id chain; a crash anywhere before it publishes nothing,
-and the next run's changes are computed against the same published run. After it, a retry finds
+and the next run's changes are computed against the same published run. Findings and people are
+derived here, once per run over every account (store/findings.py), just before the manifest. After it, a retry finds
 its own run in latest.json and does nothing. Changes are computed against the run published when
 the account was stored; if another run was published since, they are recomputed here, so every
 published run's changes are exactly its snapshot against the previous published snapshot.
@@ -16,6 +17,7 @@ from typing import Any
 from idcensus.errors import IdcensusError
 from idcensus.model.changes import changes_between
 from idcensus.store.export import Exporter, FileEntry
+from idcensus.store.findings import DERIVED, write_findings
 
 
 class RunSuperseded(IdcensusError):
@@ -35,6 +37,8 @@ def publish_run(exporter: Exporter, *, run_id: str, base_run_id: str | None, sta
             raise RunSuperseded(f"run {published}, started after {run_id}, was published first; {run_id} is "
                                 "not published (its changes are in the newer run's feed)")
         files = rebase(exporter, run_id, files, published, now=finished_at)
+    files = [f for f in files if f.type not in DERIVED]  # a retry before the commit point writes them again
+    files += write_findings(exporter, run_id, published, files, now=finished_at)
     return exporter.publish(run_id=run_id, previous_run_id=published, started_at=started_at,
                             finished_at=finished_at, files=files, accounts=accounts)
 

@@ -1,0 +1,97 @@
+"""One run's records, indexed for the rules: by type and account, policies by ARN, a principal's
+policy documents by every path (attached, inline, groups). Pure: records in, lookups out."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any
+
+from idcensus.findings.policy import Grants, grants_of
+
+ADMIN_POLICY_NAME = "AdministratorAccess"  # AWS-managed; counts as admin even when its document was not read
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def aws_managed_name(arn: str) -> str | None:
+    """'AdministratorAccess' for arn:<partition>:iam::aws:policy/AdministratorAccess; None otherwise."""
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and parts[4] == "aws" and parts[5].startswith("policy/"):
+        return parts[5].rsplit("/", 1)[-1]
+    return None
+
+
+class Inventory:
+    def __init__(self, records: Iterable[dict[str, Any]], *, now: datetime):
+        self.now = now
+        self.by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in records:
+            if not r.get("deleted"):
+                self.by_type[r["type"]].append(r)
+        self.policies: dict[tuple[str, str], dict] = {
+            (r["account_id"], r["data"]["arn"]): r["data"] for r in self.by_type["iam.policy"]}
+        self.groups: dict[tuple[str, str], dict] = {
+            (r["account_id"], r["data"]["name"]): r["data"] for r in self.by_type["iam.group"]}
+        self._grants: dict[tuple, Grants] = {}
+        self.memo: dict[str, object] = {}  # what several rules derive once (the administrators)
+
+    def of(self, type_: str) -> list[dict[str, Any]]:
+        return self.by_type.get(type_, [])
+
+    @cached_property
+    def accounts(self) -> set[str]:
+        return {r["account_id"] for rs in self.by_type.values() for r in rs}
+
+    @cached_property
+    def iam_accounts(self) -> set[str]:
+        """Accounts whose IAM this run read (they have roles: every account does)."""
+        return {r["account_id"] for r in self.of("iam.role")}
+
+    @cached_property
+    def org_account(self) -> str:
+        """Where organization-wide records go: Identity Center's account, else the smallest account."""
+        owners = [r["data"]["owner_account_id"] for r in self.of("sso.instance")]
+        return min(owners) if owners else min(self.accounts, default="000000000000")
+
+    def days_since(self, value: str | None) -> float | None:
+        when = parse_time(value)
+        return None if when is None else (self.now - when).total_seconds() / 86400
+
+    def document(self, account_id: str, arn: str) -> dict | None:
+        policy = self.policies.get((account_id, arn))
+        return policy["document"] if policy else None
+
+    def policy_documents(self, account_id: str, data: dict) -> list[tuple[str, dict | None]]:
+        """(where, document) of a user's, group's or role's policies; a user's groups included."""
+        docs = [(arn, self.document(account_id, arn)) for arn in data.get("attached_policies") or []]
+        docs += [(f"inline:{p['name']}", p["document"]) for p in data.get("inline_policies") or []]
+        for name in data.get("groups") or []:
+            group = self.groups.get((account_id, name))
+            if group:
+                docs += [(f"group:{name}:{w}", d) for w, d in self.policy_documents(account_id, group)]
+        return docs
+
+    def grants(self, account_id: str, data: dict) -> Grants:
+        docs = self.policy_documents(account_id, data)
+        key = (account_id, *sorted(w for w, _ in docs))
+        own_inline = any(w.startswith("inline:") for w, _ in docs)
+        if not own_inline and key in self._grants:
+            return self._grants[key]  # same managed policies and groups, same grants: principals share them
+        grants = grants_of([d for _, d in docs])
+        if any(d is None and aws_managed_name(policy_arn(w)) == ADMIN_POLICY_NAME for w, d in docs):
+            grants = Grants(grants.allow + ("*",), grants.not_allow, grants.deny)
+        if not own_inline:
+            self._grants[key] = grants
+        return grants
+
+
+def policy_arn(where: str) -> str:
+    """The policy ARN of a policy_documents() source: 'group:<name>:<arn>' or '<arn>'."""
+    return where.split(":", 2)[2] if where.startswith("group:") else where
