@@ -31,6 +31,9 @@ def ago(days: float) -> datetime:
     return NOW - timedelta(days=days)
 
 
+DAY_AGO, LONG_AGO, TEN_DAYS_AGO = ago(1), ago(400), ago(10)
+
+
 def rec(type_, id_, account, data):
     return make_record(type_, id_, account, data, run_id="r1", collected_at=NOW.isoformat())
 
@@ -44,29 +47,32 @@ def allow(action, resource="*"):
 
 
 def user(name, account=A, *, console=False, mfa=None, hardware=False, keys=(), groups=(), attached=(), inline=None,
-         tags=None, created=ago(400), last_activity=None, password_used=None):
-    devices = [MfaDevice(serial=f"arn:aws:iam::{account}:u2f/{name}", type="hardware" if hardware else "virtual")]
+         tags=None, created=LONG_AGO, last_activity=None, password_used=None):
+    serial = f"arn:aws:iam::{account}:u2f/{name}"
+    devices = [MfaDevice(serial=serial, type="hardware" if hardware else "virtual")]
     return rec("iam.user", f"arn:aws:iam::{account}:user/{name}", account, User(
         name=name, arn=f"arn:aws:iam::{account}:user/{name}", user_id=f"AIDA{name.upper()}", path="/",
-        created_at=created, tags=tags or {}, groups=list(groups), attached_policies=list(attached),
+        created_at=created, tags=tags or {}, groups=[f"arn:aws:iam::{account}:group/{g}" for g in groups],
+        attached_policies=list(attached),
         inline_policies=[InlinePolicy(name=n, document=d) for n, d in (inline or {}).items()],
         permissions_boundary=None, password=Password(enabled=console, last_used_at=password_used),
         mfa=Mfa(enabled=bool(mfa or hardware), devices=devices if (mfa or hardware) else []),
         access_keys=[AccessKey(**k) for k in keys], last_activity_at=last_activity))
 
 
-def key(id_, *, created=ago(10), used=ago(1), status="Active"):
+def key(id_, *, created=TEN_DAYS_AGO, used=DAY_AGO, status="Active"):
     return {"id": id_, "status": status, "created_at": created, "last_used_at": used}
 
 
 def group(name, account=A, *, members=(), attached=(), inline=None):
     return rec("iam.group", f"arn:aws:iam::{account}:group/{name}", account, Group(
         name=name, arn=f"arn:aws:iam::{account}:group/{name}", group_id=f"AGPA{name.upper()}", path="/",
-        created_at=ago(400), attached_policies=list(attached), members=list(members),
+        created_at=ago(400), attached_policies=list(attached),
+        members=[f"arn:aws:iam::{account}:user/{m}" for m in members],
         inline_policies=[InlinePolicy(name=n, document=d) for n, d in (inline or {}).items()]))
 
 
-def role(name, account=A, *, trust, attached=(), inline=None, external=(), last_used=ago(1), created=ago(400),
+def role(name, account=A, *, trust, attached=(), inline=None, external=(), last_used=DAY_AGO, created=LONG_AGO,
          service_linked=False, path="/"):
     arn = f"arn:aws:iam::{account}:role{path}{name}"
     return rec("iam.role", arn, account, Role(

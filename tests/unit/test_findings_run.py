@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from py_ocsf_models.events.findings.compliance_finding import ComplianceFinding
+from tests.findings_records import NOW, A, root, sso_instance, sso_user, user
 
 from idcensus.findings.ocsf import to_ocsf
 from idcensus.findings.registry import Rule
@@ -14,7 +15,6 @@ from idcensus.findings.run import evaluate
 from idcensus.findings.suppressions import BadSuppressions, parse
 from idcensus.model.changes import changes_between
 from idcensus.model.schema import envelope_schema
-from tests.findings_records import NOW, A, root, sso_instance, sso_user, user
 
 
 def run(records, now=NOW, previous=(), suppressions=()):

@@ -37,8 +37,10 @@ class Inventory:
                 self.by_type[r["type"]].append(r)
         self.policies: dict[tuple[str, str], dict] = {
             (r["account_id"], r["data"]["arn"]): r["data"] for r in self.by_type["iam.policy"]}
+        # a user's groups are group ARNs in the export (names in older records): both find the group
         self.groups: dict[tuple[str, str], dict] = {
-            (r["account_id"], r["data"]["name"]): r["data"] for r in self.by_type["iam.group"]}
+            (r["account_id"], key): r["data"] for r in self.by_type["iam.group"]
+            for key in (r["data"]["arn"], r["data"]["name"])}
         self._grants: dict[tuple, Grants] = {}
         self.memo: dict[str, object] = {}  # what several rules derive once (the administrators)
 
@@ -72,10 +74,10 @@ class Inventory:
         """(where, document) of a user's, group's or role's policies; a user's groups included."""
         docs = [(arn, self.document(account_id, arn)) for arn in data.get("attached_policies") or []]
         docs += [(f"inline:{p['name']}", p["document"]) for p in data.get("inline_policies") or []]
-        for name in data.get("groups") or []:
-            group = self.groups.get((account_id, name))
+        for ref in data.get("groups") or []:
+            group = self.groups.get((account_id, ref))
             if group:
-                docs += [(f"group:{name}:{w}", d) for w, d in self.policy_documents(account_id, group)]
+                docs += [(f"group:{group['name']}:{w}", d) for w, d in self.policy_documents(account_id, group)]
         return docs
 
     def grants(self, account_id: str, data: dict) -> Grants:

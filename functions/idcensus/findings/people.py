@@ -125,13 +125,14 @@ def people(inv: Inventory) -> list[dict]:
         for m in members:
             d = m["data"]
             if m["type"] == "iam.user":
-                groups += [f"{d['arn'].split(':user/')[0]}:group/{g}" for g in d.get("groups") or []]
+                groups += list(d.get("groups") or [])
                 policies = [w for w, _ in inv.policy_documents(m["account_id"], d)]
                 access.append({"account_id": m["account_id"], "via": "iam_user", "name": d["name"], "policies": policies})
             else:
                 groups += list(d.get("groups") or [])
                 for account_id, name, ps in sorted(assignments.get(d["user_id"], []), key=lambda x: x[:2]):
-                    policies = [*(ps.get("managed_policies") or []), *(c["name"] for c in ps.get("customer_managed_policies") or [])]
+                    customer = [c["name"] for c in ps.get("customer_managed_policies") or []]
+                    policies = [*(ps.get("managed_policies") or []), *customer]
                     access.append({"account_id": account_id, "via": "permission_set", "name": name, "policies": policies})
         anchor = emails[0] if emails else members[0]["arn"]
         confidence = min((c for _, _, c in links), key=RANK.get) if links else "single"

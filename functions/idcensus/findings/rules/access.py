@@ -3,6 +3,7 @@ CloudShell, the support role."""
 
 from __future__ import annotations
 
+from idcensus.arns import account_arn
 from idcensus.findings import escalation
 from idcensus.findings.admins import admin_assignments, administrators, human_role
 from idcensus.findings.inventory import aws_managed_name
@@ -106,7 +107,7 @@ def no_support_role(inv):
     holders = {r["account_id"] for t in ("iam.user", "iam.group", "iam.role") for r in inv.of(t)
                if any(aws_managed_name(a) == SUPPORT_POLICY for a in r["data"].get("attached_policies") or [])}
     for account_id in sorted(inv.iam_accounts - holders):
-        yield Hit(account_id, f"arn:{_partition(inv, account_id)}:iam::{account_id}:root", "aws.account",
+        yield Hit(account_id, account_arn(account_id, _partition(inv, account_id)), "aws.account",
                   f"no user, group or role of {account_id} holds {SUPPORT_POLICY}")
 
 
