@@ -10,6 +10,9 @@ from idcensus.findings.policy import admin_statements, as_list, matches, stateme
 from idcensus.model.sso import SSO_ROLE_PATH
 
 
+MAX_PATHS = 10  # paths kept per administrator: enough to act on, bounded for accounts of many admin roles
+
+
 def admin_sources(inv: Inventory, account_id: str, data: dict) -> list[str]:
     """The policies (attached, inline, through a group) that allow *:* to this user, group or role."""
     found = []
@@ -26,9 +29,8 @@ def permission_set_admin(inv: Inventory, ps: dict, account_id: str) -> list[str]
     if admin_statements(ps.get("inline_policy")):
         found.append("inline")
     for ref in ps.get("customer_managed_policies") or []:
-        for (acct, arn), policy in inv.policies.items():
-            if acct == account_id and policy["name"] == ref["name"] and admin_statements(policy["document"]):
-                found.append(arn)
+        found += [p["arn"] for p in inv.policies_by_name.get((account_id, ref["name"]), [])
+                  if not p["aws_managed"] and admin_statements(p["document"])]
     return found
 
 
@@ -75,12 +77,23 @@ def administrators(inv: Inventory) -> dict[str, dict]:
         for where in admin_sources(inv, r["account_id"], d):
             via = "group" if where.startswith("group:") else "inline" if where.startswith("inline:") else "direct"
             add(d["arn"], r["account_id"], "iam.user", d["name"], {"via": via, "policy": where})
-    for role in admin_roles:  # users who can assume an admin role
+    assumers: dict[str, list[dict]] = {}  # account -> its users allowed sts:AssumeRole, found once
+
+    def can_assume(account: str) -> list[dict]:
+        if account not in assumers:
+            assumers[account] = [d for d in users_by_account.get(account, [])
+                                 if inv.grants(account, d).allows("sts:AssumeRole")]
+        return assumers[account]
+
+    for role in admin_roles:  # users who can assume an admin role: named in its trust, or their account is
         for p in trusted_aws_principals(role):
             account = p if p.isdigit() else p.split(":")[4] if p.startswith("arn:") and p.count(":") >= 5 else None
-            for d in users_by_account.get(account or "", []):
-                named = p == d["arn"]
-                if named or (p.endswith(":root") or p.isdigit()) and inv.grants(account, d).allows("sts:AssumeRole"):
+            if not account:
+                continue
+            named = [d for d in users_by_account.get(account, []) if d["arn"] == p]
+            whole = can_assume(account) if p.endswith(":root") or p.isdigit() else []
+            for d in named + whole:
+                if len(admins.get(d["arn"], {}).get("paths", ())) < MAX_PATHS:
                     add(d["arn"], account, "iam.user", d["name"], {"via": "assume_role", "role": role["arn"]})
     for a, ps, account_id in admin_assignments(inv):
         for user in assignment_users(inv, a):
@@ -106,13 +119,16 @@ def admin_assignments(inv: Inventory) -> list[tuple[dict, dict, str]]:
 
 
 def assignment_users(inv: Inventory, assignment: dict) -> list[dict]:
+    """The Identity Center users an assignment reaches: its user, or its group's members (as the group
+    lists them, or as users list their groups)."""
     if "sso_index" not in inv.memo:
-        inv.memo["sso_index"] = ({r["data"]["user_id"]: r["data"] for r in inv.of("sso.user")},
-                                 {r["data"]["group_id"]: r["data"] for r in inv.of("sso.group")})
-    users, groups = inv.memo["sso_index"]
+        users = {r["data"]["user_id"]: r["data"] for r in inv.of("sso.user")}
+        members: dict[str, set[str]] = {r["data"]["group_id"]: set(r["data"]["members"]) for r in inv.of("sso.group")}
+        for u in users.values():
+            for g in u.get("groups") or []:
+                members.setdefault(g, set()).add(u["user_id"])
+        inv.memo["sso_index"] = (users, {g: [users[m] for m in sorted(ms) if m in users] for g, ms in members.items()})
+    users, group_users = inv.memo["sso_index"]
     if assignment["principal_type"] == "USER":
         return [users[assignment["principal_id"]]] if assignment["principal_id"] in users else []
-    group = groups.get(assignment["principal_id"])
-    members = set(group["members"]) if group else set()
-    members |= {u["user_id"] for u in users.values() if assignment["principal_id"] in (u.get("groups") or [])}
-    return [users[m] for m in sorted(members) if m in users]
+    return group_users.get(assignment["principal_id"], [])

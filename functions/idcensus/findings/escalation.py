@@ -36,8 +36,18 @@ def technique_actions() -> dict[str, tuple[str, ...]]:
             "pass_role_to_compute": PASS_ROLE_TO, "code_in_role": CODE_IN_ROLE}
 
 
+@lru_cache(maxsize=4096)
+def _paths(grants: Grants) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((t, tuple(a)) for t, a in _find(grants).items())
+
+
 def paths(grants: Grants) -> dict[str, list[str]]:
-    """{technique: the allowed actions that make it}; empty when the principal has none."""
+    """{technique: the allowed actions that make it}; empty when the principal has none. Principals
+    with the same policies share one answer."""
+    return {t: list(a) for t, a in _paths(grants)}
+
+
+def _find(grants: Grants) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for technique, actions in technique_actions().items():
         held = [a for a in actions if grants.allows(a)]

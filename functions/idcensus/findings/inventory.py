@@ -37,11 +37,15 @@ class Inventory:
                 self.by_type[r["type"]].append(r)
         self.policies: dict[tuple[str, str], dict] = {
             (r["account_id"], r["data"]["arn"]): r["data"] for r in self.by_type["iam.policy"]}
+        self.policies_by_name: dict[tuple[str, str], list[dict]] = defaultdict(list)
+        for (account_id, _), data in self.policies.items():
+            self.policies_by_name[(account_id, data["name"])].append(data)
         # a user's groups are group ARNs in the export (names in older records): both find the group
         self.groups: dict[tuple[str, str], dict] = {
             (r["account_id"], key): r["data"] for r in self.by_type["iam.group"]
             for key in (r["data"]["arn"], r["data"]["name"])}
         self._grants: dict[tuple, Grants] = {}
+        self._docs: dict[tuple, list[tuple[str, dict | None]]] = {}
         self.memo: dict[str, object] = {}  # what several rules derive once (the administrators)
 
     def of(self, type_: str) -> list[dict[str, Any]]:
@@ -71,27 +75,39 @@ class Inventory:
         return policy["document"] if policy else None
 
     def policy_documents(self, account_id: str, data: dict) -> list[tuple[str, dict | None]]:
-        """(where, document) of a user's, group's or role's policies; a user's groups included."""
+        """(where, document) of a user's, group's or role's policies; a user's groups included.
+        Principals without inline policies of their own share the answer (same policies, same groups)."""
+        key = self._shared_key(account_id, data)
+        if key is not None and key in self._docs:
+            return self._docs[key]
         docs = [(arn, self.document(account_id, arn)) for arn in data.get("attached_policies") or []]
         docs += [(f"inline:{p['name']}", p["document"]) for p in data.get("inline_policies") or []]
         for ref in data.get("groups") or []:
             group = self.groups.get((account_id, ref))
             if group:
                 docs += [(f"group:{group['name']}:{w}", d) for w, d in self.policy_documents(account_id, group)]
+        if key is not None:
+            self._docs[key] = docs
         return docs
 
     def grants(self, account_id: str, data: dict) -> Grants:
+        key = self._shared_key(account_id, data)
+        if key is not None and key in self._grants:
+            return self._grants[key]
         docs = self.policy_documents(account_id, data)
-        key = (account_id, *sorted(w for w, _ in docs))
-        own_inline = any(w.startswith("inline:") for w, _ in docs)
-        if not own_inline and key in self._grants:
-            return self._grants[key]  # same managed policies and groups, same grants: principals share them
         grants = grants_of([d for _, d in docs])
         if any(d is None and aws_managed_name(policy_arn(w)) == ADMIN_POLICY_NAME for w, d in docs):
             grants = Grants(grants.allow + ("*",), grants.not_allow, grants.deny)
-        if not own_inline:
+        if key is not None:
             self._grants[key] = grants
         return grants
+
+    @staticmethod
+    def _shared_key(account_id: str, data: dict) -> tuple | None:
+        if data.get("inline_policies") and "members" not in data:  # a group's inline policies are shared
+            return None
+        return (account_id, data.get("arn") if "members" in data else None,
+                tuple(data.get("attached_policies") or ()), tuple(data.get("groups") or ()))
 
 
 def policy_arn(where: str) -> str:

@@ -49,6 +49,8 @@ def evaluate(records: Iterable[dict[str, Any]], *, now: datetime, run_id: str, c
     for r in rules if rules is not None else all_rules():
         try:
             hits = list(r.check(inv))
+        except ImportError:  # a dependency missing from the artifact is a packaging bug, not a rule's fault
+            raise
         except Exception as exc:  # noqa: BLE001 - one broken rule never stops the others or the run
             log.warning("findings rule %s failed: %s", r.id, exc)
             errors[r.id] = f"{type(exc).__name__}: {exc}"
