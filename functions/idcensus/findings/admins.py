@@ -9,7 +9,6 @@ from idcensus.findings.inventory import ADMIN_POLICY_NAME, Inventory, aws_manage
 from idcensus.findings.policy import admin_statements, as_list, matches, statements
 from idcensus.model.sso import SSO_ROLE_PATH
 
-
 MAX_PATHS = 10  # paths kept per administrator: enough to act on, bounded for accounts of many admin roles
 
 
