@@ -5,6 +5,7 @@ feed, a customer suppression applied, and no AWS call of its own beyond the expo
 
 from __future__ import annotations
 
+import os
 import time
 from types import SimpleNamespace
 
@@ -27,7 +28,16 @@ BUCKET, PREFIX = "findings-exports", "idcensus/v1/"
 
 
 @pytest.fixture
-def planted_org(aws, monkeypatch):
+def restored_environment():
+    """configure() sets the functions' environment as the stack would: none of it outlives the test."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.fixture
+def planted_org(aws, monkeypatch, restored_environment):
     monkeypatch.setattr(credentials, "time", SimpleNamespace(monotonic=time.monotonic, sleep=lambda _: None))
     # Findings read the identity tier's records; the other tiers would only lengthen the runs.
     monkeypatch.setattr(account, "COLLECTED", tuple(c for c in registry.COLLECTED if c.tier == "identity"))

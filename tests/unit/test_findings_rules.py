@@ -271,3 +271,29 @@ def test_no_rule_fires_on_a_clean_account(r):
              external=[OUTSIDE]),
     ]
     assert hits(r.id, *records) == []
+
+
+def account_record(account, capabilities):
+    from idcensus.model.records import Account, Collection
+    from tests.findings_records import rec
+
+    return rec("aws.account", f"arn:aws:organizations:::account/{account}", account, Account(
+        account_id=account, collection=Collection(status="ok", capabilities=capabilities)))
+
+
+def password_policy(account, **fields):
+    """iam.password_policy comes with the coverage work; built here as its export would carry it."""
+    return {"type": "iam.password_policy", "id": f"arn:aws:iam::{account}:account-password-policy",
+            "account_id": account, "deleted": False, "data": fields}
+
+
+def test_password_policy_missing_or_weak_only_where_it_was_read():
+    read = {"iam.password_policy": "ok"}
+    rule_id = "account.password_policy_weak"
+    assert {h.account_id for h in hits(rule_id, account_record(A, read))} == {A}  # read, none: missing
+    assert not hits(rule_id, account_record(A, {"iam.authorization_details": "ok"}))  # not read: unknown
+    weak = hits(rule_id, account_record(A, read), password_policy(A, minimum_password_length=8,
+                                                                   password_reuse_prevention=24))
+    assert weak[0].evidence["problems"] == ["minimum length 8 < 14"]
+    assert not hits(rule_id, account_record(A, read), password_policy(A, minimum_password_length=14,
+                                                                       password_reuse_prevention=24))

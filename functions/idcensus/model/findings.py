@@ -13,6 +13,7 @@ from idcensus.model.records import VOLATILE_DATA, _Data, register
 Severity = Literal["critical", "high", "medium", "low", "informational"]
 FINDING_TYPE = "finding"
 PERSON_TYPE = "identity.person"
+DERIVED_TYPES = (FINDING_TYPE, PERSON_TYPE)  # made by the findings layer from a run's records, not collected
 
 
 class Suppression(_Data):

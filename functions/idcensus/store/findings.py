@@ -12,11 +12,11 @@ from datetime import datetime
 from idcensus.findings.run import evaluate
 from idcensus.findings.suppressions import BadSuppressions, Suppression, parse
 from idcensus.model.changes import changes_between
-from idcensus.model.findings import FINDING_TYPE, PERSON_TYPE
+from idcensus.model.findings import DERIVED_TYPES
 from idcensus.store.export import Exporter, FileEntry
 
 log = logging.getLogger("idcensus")
-DERIVED = (FINDING_TYPE, PERSON_TYPE)
+DERIVED = DERIVED_TYPES
 SUPPRESSIONS_FILE = "suppressions.json"
 
 
