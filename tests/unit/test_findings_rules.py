@@ -274,8 +274,9 @@ def test_no_rule_fires_on_a_clean_account(r):
 
 
 def account_record(account, capabilities):
-    from idcensus.model.records import Account, Collection
     from tests.findings_records import rec
+
+    from idcensus.model.records import Account, Collection
 
     return rec("aws.account", f"arn:aws:organizations:::account/{account}", account, Account(
         account_id=account, collection=Collection(status="ok", capabilities=capabilities)))
