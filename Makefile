@@ -60,6 +60,7 @@ bench: $(VENV)/.installed
 	$(VENV)/bin/python benchmarks/bench_resources.py
 	$(VENV)/bin/python benchmarks/bench_normalize.py
 	$(VENV)/bin/python benchmarks/bench_activity.py
+	$(VENV)/bin/python benchmarks/bench_findings.py
 	$(VENV)/bin/python benchmarks/bench_cost.py
 
 schema: $(VENV)/.installed

@@ -70,7 +70,7 @@ def run_demo(out: str) -> int:
         manifest = json.loads(s3.get_object(Bucket=BUCKET, Key=second.manifest_key)["Body"].read())
         show_counts(console, manifest)
         show_manifest(console, manifest)
-        show_notable(console, s3, manifest)
+        show_findings(console, s3, manifest)
         show_changes(console, s3, manifest)
         snapshot = read_files(s3, manifest, "snapshot")
         show_identity_center(console, snapshot)
@@ -210,48 +210,15 @@ def show_manifest(console: Console, manifest: dict) -> None:
     console.print_json(json.dumps(short))
 
 
-def show_notable(console: Console, s3, manifest: dict) -> None:
-    table = Table(title="notable identities")
-    table.add_column("identity")
-    table.add_column("why")
-    group_policies = {g["id"]: set(g["data"]["attached_policies"])
-                      for g in read_files(s3, manifest, "snapshot", "iam.group")}
-    for u in read_files(s3, manifest, "snapshot", "iam.user"):
-        d = u["data"]
-        if d["password"] and d["password"]["enabled"] and not (d["mfa"] and d["mfa"]["enabled"]):
-            table.add_row(d["arn"], "console password without MFA")
-        for k in d["access_keys"] or []:
-            if k["status"] == "Inactive":
-                table.add_row(d["arn"], f"inactive access key {k['id']} kept")
-            elif k["last_used_at"] is None:
-                table.add_row(d["arn"], f"active access key {k['id']} never used")
-        if "arn:aws:iam::aws:policy/AdministratorAccess" in _effective(d, group_policies):
-            table.add_row(d["arn"], "administrator (through a group or directly)")
-    orgs = {a["account_id"] for a in manifest["accounts"]}
-    for r in read_files(s3, manifest, "snapshot", "iam.role"):
-        for principal in _trusted_accounts(r["data"]["trust_policy"]):
-            if principal not in orgs and principal != r["account_id"]:
-                table.add_row(r["id"], f"trusted by account {principal}, outside the organization")
-    for r in read_files(s3, manifest, "snapshot", "iam.root_user"):
-        if not r["data"]["mfa_enabled"]:
-            table.add_row(r["id"], "root user without MFA")
-    console.print(table)
+def show_findings(console: Console, s3, manifest: dict) -> None:
+    """The findings view of `idcensus findings` (open ones, most severe first) and the people."""
+    from idcensus.cli.findings import findings_table, people_table, select
 
-
-def _effective(user: dict, group_policies: dict[str, set[str]]) -> set[str]:
-    policies = set(user["attached_policies"])
-    for g in user["groups"]:
-        policies |= group_policies.get(g, set())
-    return policies
-
-
-def _trusted_accounts(trust_policy: dict) -> set[str]:
-    accounts = set()
-    for st in trust_policy.get("Statement", []):
-        aws = (st.get("Principal") or {}).get("AWS", []) if isinstance(st.get("Principal"), dict) else []
-        for p in [aws] if isinstance(aws, str) else aws:
-            accounts.add(p.split(":")[4] if p.startswith("arn:") else p)
-    return accounts
+    findings = read_files(s3, manifest, "snapshot", "finding")
+    console.print(findings_table(select(findings), f"findings of run {manifest['run_id']} "
+                                                   "(idcensus findings --bucket ... --json for all fields)"))
+    people = [p for p in read_files(s3, manifest, "snapshot", "identity.person") if len(p["data"]["identities"]) > 1]
+    console.print(people_table(people, "people holding several identities (identity.person)"))
 
 
 def show_changes(console: Console, s3, manifest: dict) -> None:

@@ -25,6 +25,20 @@ def capabilities_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def findings_table() -> str:
+    """Every findings rule (findings/registry.py), most severe first."""
+    from idcensus.findings.registry import SEVERITIES, all_rules
+
+    rows = ["| rule | severity | scope | finds | CIS 4.0 / 5.0 | Prowler | reads | remediation |",
+            "|---|---|---|---|---|---|---|---|"]
+    for r in sorted(all_rules(), key=lambda r: (SEVERITIES.index(r.severity), r.id)):
+        cis = " / ".join(", ".join(c) or "-" for c in (r.cis_v4, r.cis_v5)) if r.cis_v4 or r.cis_v5 else ""
+        prowler = ", ".join(f"`{p}`" for p in r.prowler)
+        reads = ", ".join(f"`{t}`" for t in r.reads)
+        rows.append(f"| `{r.id}` | {r.severity} | {r.scope} | {r.title} | {cis} | {prowler} | {reads} | {r.remediation} |")
+    return "\n".join(rows) + "\n"
+
+
 def tier_policy_block(tier: str) -> str:
     if not actions_for_tier(tier):
         return f"_No member-role actions in tier {tier} yet._\n"
@@ -32,7 +46,7 @@ def tier_policy_block(tier: str) -> str:
 
 
 def generators() -> dict[str, Callable[[], str]]:
-    gens: dict[str, Callable[[], str]] = {"capabilities": capabilities_table}
+    gens: dict[str, Callable[[], str]] = {"capabilities": capabilities_table, "findings": findings_table}
     for tier in TIERS:
         gens[f"policy.{tier}"] = lambda tier=tier: tier_policy_block(tier)
     return gens

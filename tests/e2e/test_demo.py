@@ -15,12 +15,14 @@ def test_demo_runs_the_whole_job_and_exports(tmp_path):
     text = done.stdout
     for shown in ("run 1: first collection", "run 2: collection after the deletion", "idcensus.run.completed",
                   "Identity Center assignments", "Marketplace charges", "coverage by account",
-                  "targeted refresh of carol", "denied (sso:ListInstances)", "Tier 1 works everywhere"):
+                  "targeted refresh of carol", "denied (sso:ListInstances)", "Tier 1 works everywhere",
+                  "findings of run", "user.console_without_mfa", "people holding several identities"):
         assert shown in text, f"the demo no longer shows {shown!r}"
     assert "Traceback" not in done.stderr
     latest = json.loads((out / "idcensus/v1/latest.json").read_text())
     manifest = json.loads((out / latest["manifest_key"]).read_text())
     types = {f["type"] for f in manifest["files"]}
-    assert {"iam.user", "sso.account_assignment", "resource.lambda.function", "billing.marketplace_charge"} <= types
+    assert {"iam.user", "sso.account_assignment", "resource.lambda.function", "billing.marketplace_charge",
+            "finding", "identity.person"} <= types
     assert any((out / "idcensus/v1/activity").rglob("*.jsonl.gz")), "no activity export"
     assert any((out / "idcensus-quarantine").rglob("*.json")), "the broken event was not quarantined"

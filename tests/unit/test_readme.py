@@ -36,3 +36,11 @@ def test_render_rejects_an_unknown_block():
 def test_readme_names_the_two_commands():
     text = README.read_text()
     assert "make demo" in text and "make test" in text
+
+
+def test_readme_documents_every_findings_rule():
+    from idcensus.findings.registry import all_rules
+
+    text = README.read_text()
+    block = re.search(r"<!-- gen:findings -->\n(.*?)<!-- /gen -->", text, re.S)
+    assert block and all(f"`{r.id}`" in block.group(1) for r in all_rules())

@@ -215,6 +215,10 @@ RECORD_TYPES: dict[str, type[_Data]] = {
 }
 
 
+# Data fields that change every run without the record saying anything new (a finding's last_seen):
+# content_hash leaves them out, so they never make a change.
+VOLATILE_DATA: dict[str, tuple[str, ...]] = {}
+
 Item = tuple[str, str, _Data]  # (record type, id, data): what a collector hands to the envelope
 
 
@@ -247,5 +251,8 @@ def make_record(
 def content_hash(record: dict[str, Any]) -> str:
     """Hash of what a record says, not when it was said: run_id and collected_at are left out."""
     body = {k: record[k] for k in ("type", "id", "account_id", "deleted", "data")}
+    volatile = VOLATILE_DATA.get(record["type"])
+    if volatile and isinstance(body["data"], dict):
+        body["data"] = {k: v for k, v in body["data"].items() if k not in volatile}
     blob = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()

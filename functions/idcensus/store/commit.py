@@ -2,7 +2,8 @@
 
 Before it, a run's parts, indexes and even its manifest are invisible to a vendor, who follows only
 latest.json and the manifests' previous_run_id chain; a crash anywhere before it publishes nothing,
-and the next run's changes are computed against the same published run. After it, a retry finds
+and the next run's changes are computed against the same published run. Findings and people are
+derived here, once per run over every account (store/findings.py), just before the manifest. After it, a retry finds
 its own run in latest.json and does nothing. Changes are computed against the run published when
 the account was stored; if another run was published since, they are recomputed here, so every
 published run's changes are exactly its snapshot against the previous published snapshot.
@@ -17,6 +18,7 @@ from typing import Any
 from idcensus.errors import IdcensusError
 from idcensus.model.changes import changes_between
 from idcensus.store.export import Exporter, FileEntry, LatestMoved
+from idcensus.store.findings import DERIVED, write_findings
 from idcensus.store.state import StateTable
 
 PUBLISH_ATTEMPTS = 5  # each lost race means another run was published: a handful is plenty
@@ -33,6 +35,7 @@ def publish_run(exporter: Exporter, *, run_id: str, base_run_id: str | None, sta
     latest.json is replaced only if it is still the version read here (an S3 conditional write), so
     of two closers racing one publishes and the other reads again: it then finds its own run there
     (its first write landed but the answer was lost), or rebases onto the run just published."""
+    files = [f for f in files if f.type not in DERIVED]  # a retry before the commit point writes them again
     for _ in range(PUBLISH_ATTEMPTS):
         latest, etag = exporter.latest_tagged()
         published = latest["run_id"] if latest else None
@@ -44,9 +47,11 @@ def publish_run(exporter: Exporter, *, run_id: str, base_run_id: str | None, sta
                 raise RunSuperseded(f"run {published}, started after {run_id}, was published first; {run_id} is "
                                     "not published (its changes are in the newer run's feed)")
             files, base_run_id = rebase(exporter, run_id, files, published, now=finished_at), published
+        derived = write_findings(exporter, run_id, published, files, now=finished_at)  # against what it follows
         try:
             return exporter.publish(run_id=run_id, previous_run_id=published, started_at=started_at,
-                                    finished_at=finished_at, files=files, accounts=accounts, replaces=etag)
+                                    finished_at=finished_at, files=[*files, *derived], accounts=accounts,
+                                    replaces=etag)
         except LatestMoved:
             continue
     raise LatestMoved(f"latest.json kept moving while {run_id} was being published; the close is retried")
@@ -92,13 +97,16 @@ def publish_refresh(exporter: Exporter, state: StateTable, *, run_id: str, accou
         refreshed: set[str] = set()
         for account_id in sorted(accounts & known):  # an account no census saw waits for one
             current = state.records(account_id)
-            changes = changes_between(exporter.published_snapshot(base["run_id"], account_id), current, now=now)
+            before = [r for r in exporter.published_snapshot(base["run_id"], account_id) if r["type"] not in DERIVED]
+            changes = changes_between(before, current, now=now)
             if changes:
                 files += exporter.write_account(run_id, account_id, current, changes)
                 refreshed.add(account_id)
         if not refreshed:
             return None
-        files += [FileEntry(**f) for f in base["files"] if f["account_id"] not in refreshed and f["kind"] == "snapshot"]
+        # Findings and people are judged at each census: a refresh run lists the census's unchanged.
+        files += [FileEntry(**f) for f in base["files"] if f["kind"] == "snapshot"
+                  and (f["account_id"] not in refreshed or f["type"] in DERIVED)]
         entries = [{**a, "refreshed_at": now} if a["account_id"] in refreshed else a for a in base["accounts"]]
         try:
             return exporter.publish(run_id=run_id, previous_run_id=base["run_id"], started_at=now, finished_at=now,

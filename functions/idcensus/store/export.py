@@ -20,6 +20,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from idcensus.errors import error_code
+from idcensus.model.findings import DERIVED_TYPES
 from idcensus.model.records import SCHEMA_VERSION
 from idcensus.settings import DEFAULT_PREFIX
 
@@ -111,11 +112,12 @@ class Exporter:
                 for r in decode_lines(self.s3.get_object(Bucket=self.bucket, Key=f.key)["Body"].read())]
 
     def account_files(self, run_id: str, account_id: str) -> list[FileEntry]:
-        """An account's files in a run, from its index (or, for a run written before indexes, the manifest)."""
+        """An account's collected files in a run, from its index or else the manifest (a refresh run
+        lists the accounts it did not refresh there only; findings and people are not collected)."""
         index = self._get_json(self.index_key(run_id, account_id))
         if index is None:
             index = self._get_json(f"{self.run_prefix(run_id)}manifest.json") or {"files": []}
-        return [FileEntry(**f) for f in index["files"] if f["account_id"] == account_id]
+        return [FileEntry(**f) for f in index["files"] if f["account_id"] == account_id and f["type"] not in DERIVED_TYPES]
 
     def published_snapshot(self, run_id: str | None, account_id: str) -> list[dict[str, Any]]:
         """One account's records in a published run's snapshot; nothing before the first run."""

@@ -1,0 +1,115 @@
+"""One run's records, indexed for the rules: by type and account, policies by ARN, a principal's
+policy documents by every path (attached, inline, groups). Pure: records in, lookups out."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any
+
+from idcensus.findings.policy import Grants, grants_of
+
+ADMIN_POLICY_NAME = "AdministratorAccess"  # AWS-managed; counts as admin even when its document was not read
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def aws_managed_name(arn: str) -> str | None:
+    """'AdministratorAccess' for arn:<partition>:iam::aws:policy/AdministratorAccess; None otherwise."""
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and parts[4] == "aws" and parts[5].startswith("policy/"):
+        return parts[5].rsplit("/", 1)[-1]
+    return None
+
+
+class Inventory:
+    def __init__(self, records: Iterable[dict[str, Any]], *, now: datetime):
+        self.now = now
+        self.by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in records:
+            if not r.get("deleted"):
+                self.by_type[r["type"]].append(r)
+        self.policies: dict[tuple[str, str], dict] = {
+            (r["account_id"], r["data"]["arn"]): r["data"] for r in self.by_type["iam.policy"]}
+        self.policies_by_name: dict[tuple[str, str], list[dict]] = defaultdict(list)
+        for (account_id, _), data in self.policies.items():
+            self.policies_by_name[(account_id, data["name"])].append(data)
+        # a user's groups are group ARNs in the export (names in older records): both find the group
+        self.groups: dict[tuple[str, str], dict] = {
+            (r["account_id"], key): r["data"] for r in self.by_type["iam.group"]
+            for key in (r["data"]["arn"], r["data"]["name"])}
+        self._grants: dict[tuple, Grants] = {}
+        self._docs: dict[tuple, list[tuple[str, dict | None]]] = {}
+        self.memo: dict[str, object] = {}  # what several rules derive once (the administrators)
+
+    def of(self, type_: str) -> list[dict[str, Any]]:
+        return self.by_type.get(type_, [])
+
+    @cached_property
+    def accounts(self) -> set[str]:
+        return {r["account_id"] for rs in self.by_type.values() for r in rs}
+
+    @cached_property
+    def iam_accounts(self) -> set[str]:
+        """Accounts whose IAM this run read (they have roles: every account does)."""
+        return {r["account_id"] for r in self.of("iam.role")}
+
+    @cached_property
+    def org_account(self) -> str:
+        """Where organization-wide records go: Identity Center's account, else the smallest account."""
+        owners = [r["data"]["owner_account_id"] for r in self.of("sso.instance")]
+        return min(owners) if owners else min(self.accounts, default="000000000000")
+
+    def days_since(self, value: str | None) -> float | None:
+        when = parse_time(value)
+        return None if when is None else (self.now - when).total_seconds() / 86400
+
+    def document(self, account_id: str, arn: str) -> dict | None:
+        policy = self.policies.get((account_id, arn))
+        return policy["document"] if policy else None
+
+    def policy_documents(self, account_id: str, data: dict) -> list[tuple[str, dict | None]]:
+        """(where, document) of a user's, group's or role's policies; a user's groups included.
+        Principals without inline policies of their own share the answer (same policies, same groups)."""
+        key = self._shared_key(account_id, data)
+        if key is not None and key in self._docs:
+            return self._docs[key]
+        docs = [(arn, self.document(account_id, arn)) for arn in data.get("attached_policies") or []]
+        docs += [(f"inline:{p['name']}", p["document"]) for p in data.get("inline_policies") or []]
+        for ref in data.get("groups") or []:
+            group = self.groups.get((account_id, ref))
+            if group:
+                docs += [(f"group:{group['name']}:{w}", d) for w, d in self.policy_documents(account_id, group)]
+        if key is not None:
+            self._docs[key] = docs
+        return docs
+
+    def grants(self, account_id: str, data: dict) -> Grants:
+        key = self._shared_key(account_id, data)
+        if key is not None and key in self._grants:
+            return self._grants[key]
+        docs = self.policy_documents(account_id, data)
+        grants = grants_of([d for _, d in docs])
+        if any(d is None and aws_managed_name(policy_arn(w)) == ADMIN_POLICY_NAME for w, d in docs):
+            grants = Grants(grants.allow + ("*",), grants.not_allow, grants.deny)
+        if key is not None:
+            self._grants[key] = grants
+        return grants
+
+    @staticmethod
+    def _shared_key(account_id: str, data: dict) -> tuple | None:
+        if data.get("inline_policies") and "members" not in data:  # a group's inline policies are shared
+            return None
+        return (account_id, data.get("arn") if "members" in data else None,
+                tuple(data.get("attached_policies") or ()), tuple(data.get("groups") or ()))
+
+
+def policy_arn(where: str) -> str:
+    """The policy ARN of a policy_documents() source: 'group:<name>:<arn>' or '<arn>'."""
+    return where.split(":", 2)[2] if where.startswith("group:") else where

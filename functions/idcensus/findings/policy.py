@@ -1,0 +1,82 @@
+"""What a set of IAM policy documents allows: statements, wildcard matching, full administrator.
+
+Deliberately conservative: an Allow counts whatever its Resource (a path to escalate needs one
+resource), a Deny subtracts only when it is unconditional on every resource. Pure."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+
+def as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def statements(document: dict | None) -> list[dict]:
+    if not document:
+        return []
+    return [s for s in as_list(document.get("Statement")) if isinstance(s, dict)]
+
+
+@lru_cache(maxsize=8192)
+def _pattern(glob: str) -> re.Pattern:
+    return re.compile("^" + re.escape(glob.lower()).replace(r"\*", ".*").replace(r"\?", ".") + "$")
+
+
+def matches(glob: str, action: str) -> bool:
+    """IAM action matching: case-insensitive, * and ? wildcards."""
+    return glob == "*" or bool(_pattern(glob).match(action.lower()))
+
+
+def is_admin_statement(st: dict) -> bool:
+    """Allow of every action on every resource: Action "*" (or "*:*") and Resource "*"."""
+    return (st.get("Effect") == "Allow" and any(a in ("*", "*:*") for a in as_list(st.get("Action")))
+            and "*" in as_list(st.get("Resource")))
+
+
+def admin_statements(document: dict | None) -> list[dict]:
+    return [s for s in statements(document) if is_admin_statement(s)]
+
+
+@dataclass(frozen=True)
+class Grants:
+    """The allowed and denied action patterns of a principal's policies, merged."""
+
+    allow: tuple[str, ...] = ()
+    not_allow: tuple[tuple[str, ...], ...] = ()  # Allow + NotAction: everything except these
+    deny: tuple[str, ...] = ()
+
+    def allows(self, action: str) -> bool:
+        if any(matches(d, action) for d in self.deny):
+            return False
+        return (any(matches(a, action) for a in self.allow)
+                or any(not any(matches(n, action) for n in excluded) for excluded in self.not_allow))
+
+    @property
+    def is_admin(self) -> bool:
+        return ("*" in self.allow or "*:*" in self.allow) and not self.deny
+
+
+def grants_of(documents: list[dict | None]) -> Grants:
+    allow, not_allow, deny = set(), set(), set()
+    for document in documents:
+        for st in statements(document):
+            if st.get("Effect") == "Allow":
+                allow.update(a.lower() for a in as_list(st.get("Action")))
+                if st.get("NotAction"):
+                    not_allow.add(tuple(sorted(a.lower() for a in as_list(st["NotAction"]))))
+            elif st.get("Effect") == "Deny" and not st.get("Condition") and "*" in as_list(st.get("Resource")):
+                deny.update(a.lower() for a in as_list(st.get("Action")))
+    return Grants(tuple(sorted(allow)), tuple(sorted(not_allow)), tuple(sorted(deny)))
+
+
+def has_condition_key(st: dict, *keys: str) -> bool:
+    """Whether any condition operator of the statement tests one of `keys` (case-insensitive)."""
+    wanted = {k.lower() for k in keys}
+    return any(k.lower() in wanted for block in (st.get("Condition") or {}).values() if isinstance(block, dict)
+               for k in block)
