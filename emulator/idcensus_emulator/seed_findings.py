@@ -124,12 +124,15 @@ def plant(iam, account_id: str, sister_account: str, planted: Planted, *, suppor
                                   attached=[READ_ONLY]))
     planted.controls.add(new_role("ctl-ec2", trust({"Service": "ec2.amazonaws.com"}), attached=[READ_ONLY]))
     planted.controls.add(f"arn:aws:iam::{account_id}:group/ctl-readers")
-    if support_role:
+    if support_role:  # the clean account: a support role and a strong password policy
         planted.controls.add(new_role("ctl-support", trust({"AWS": f"arn:aws:iam::{account_id}:root"}),
                                       attached=[SUPPORT]))
-        planted.controls.add(f"arn:aws:organizations:::account/{account_id}")  # no account.no_support_role here
+        iam.update_account_password_policy(MinimumPasswordLength=16, PasswordReusePrevention=24, RequireSymbols=True)
+        planted.controls.add(f"arn:aws:organizations:::account/{account_id}")  # no account-level finding here
     else:
-        planted.expect(f"arn:aws:organizations:::account/{account_id}", "account.no_support_role")
+        iam.update_account_password_policy(MinimumPasswordLength=8, PasswordReusePrevention=24)
+        planted.expect(f"arn:aws:organizations:::account/{account_id}", "account.no_support_role",
+                       "account.password_policy_weak")
     return planted
 
 

@@ -108,7 +108,7 @@ def test_a_refresh_change_reaches_the_vendor_once(census):
                            finished_at="2026-12-01T00:00:02Z", files=outcome.files, accounts=[outcome.manifest_entry()])
     assert manifest["previous_run_id"] == refreshed  # rebased onto the refresh published while it ran
     changes = [(c["id"].rsplit("/", 1)[-1], c["change"]) for c in exporter.read_records(
-        [FileEntry(**f) for f in manifest["files"]], kind="changes")]
+        [FileEntry(**f) for f in manifest["files"]], kind="changes") if c["type"] == "iam.user"]
     assert ("zed", "created") in changes
     assert not [c for c in changes if c[0] == "carol"]  # published once, by the refresh run
 
