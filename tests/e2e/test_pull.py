@@ -14,6 +14,7 @@ from tests.templates.cfn import TEMPLATE, load
 from idcensus.cli import main
 from idcensus.cli.collect import run_collect
 from idcensus.cli.export_reader import records
+from idcensus.cli.query import EXAMPLES
 from idcensus_emulator.seed import EXTERNAL_ID, READ_ROLE, member_session
 from idcensus_emulator.server import lenient_signatures
 
@@ -120,6 +121,10 @@ def test_two_pulls_in_a_row_take_only_the_new_run_and_query_sees_its_state(org, 
     assert main(["query", "admins-without-mfa", "--from", str(out), "--json"]) == 0
     admins = {(r["account_id"], r["user_name"]) for r in json.loads(capsys.readouterr().out)}
     assert (prod, "carol-pull") in admins and not {name for _, name in admins} & {"alice", "bob"}  # alice has MFA
+
+    for name in EXAMPLES:  # every documented example runs on a real pull
+        assert main(["query", name, "--from", str(tmp_path / "census.duckdb")]) == 0, name
+    capsys.readouterr()
 
     assert pull(vendor, monkeypatch, bucket, out) == 0
     assert pulled(capsys)["runs"] == []

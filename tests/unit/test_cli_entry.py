@@ -20,7 +20,8 @@ def test_python_dash_m_runs_the_command(module):
 
 def test_every_subcommand_is_declared_once():
     sub = next(a for a in build_parser()._actions if a.dest == "command")
-    assert list(sub.choices) == ["collect", "demo", "policy", "schema", "backfill", "events", "check", "docs"]
+    assert list(sub.choices) == ["collect", "demo", "policy", "schema", "backfill", "events", "check", "docs",
+                                 "pull", "query", "report"]
 
 
 def test_usage_errors_exit_2_with_the_accepted_forms(capsys):

@@ -25,17 +25,25 @@ WHERE NOT coalesce(u.data.mfa.enabled, false)
                     AND list_contains(g.data.attached_policies, 'arn:aws:iam::aws:policy/AdministratorAccess')))
 ORDER BY 1, 2""",
     ),
+    "console-without-mfa": (
+        "IAM users who can sign in to the console without MFA",
+        """SELECT account_id, data.name AS user_name, data.password.last_used_at AS password_last_used
+FROM iam_user
+WHERE data.password.enabled AND NOT coalesce(data.mfa.enabled, false)
+ORDER BY 1, 2""",
+    ),
     "old-access-keys": (
         "active access keys created more than 90 days ago",
         """SELECT u.account_id, u.data.name AS user_name, k.id AS key_id, k.created_at, k.last_used_at
 FROM iam_user u, unnest(u.data.access_keys) AS t(k)
-WHERE k.status = 'Active' AND CAST(k.created_at AS TIMESTAMPTZ) < now() - INTERVAL 90 DAY
+WHERE k.status = 'Active' AND k.created_at < now() - INTERVAL 90 DAY
 ORDER BY k.created_at""",
     ),
     "who-reaches-account": (
         "who reaches an account through Identity Center (replace the account ID)",
         """SELECT a.data.account_id AS account, a.data.principal_type AS principal_type,
-       coalesce(a.data.principal_name, a.data.principal_id) AS principal, a.data.permission_set_name AS permission_set
+       coalesce(a.data.principal_name, a.data.principal_id) AS principal,
+       a.data.permission_set_name AS permission_set
 FROM sso_account_assignment a
 WHERE a.data.account_id = '111111111111'
 ORDER BY 2, 3""",
@@ -66,9 +74,9 @@ def run(args, hooks=None) -> int:
 
 
 def execute(source: Path, sql: str) -> tuple[list[str], list[tuple]]:
-    import duckdb
+    from idcensus.cli.tables import duckdb_module, load
 
-    from idcensus.cli.tables import load
+    duckdb = duckdb_module()
 
     if not source.exists():
         raise ConfigError(f"{source} does not exist: pass --from a folder written by `idcensus pull` or its --duckdb file")

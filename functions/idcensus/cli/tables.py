@@ -66,15 +66,24 @@ def current_records(folder: Path) -> tuple[dict[str, list[dict[str, Any]]], list
 
 
 def load(con, folder: Path) -> list[str]:
-    """Create the tables in the DuckDB connection `con`; their names."""
+    """Create the tables in the DuckDB connection `con`; their names. Every record type the model
+    declares gets its typed table (duck_types.py), empty or not; a type this version does not know
+    (a newer exporter's) gets the columns DuckDB reads from its values."""
+    from idcensus.cli.duck_types import columns
+    from idcensus.model.schema import all_schemas
+
     by_type, changes, manifests = current_records(folder)
+    schemas = all_schemas()
     names = []
     with tempfile.TemporaryDirectory() as tmp:
-        for record_type, rows in sorted(by_type.items()):
+        for record_type in sorted(set(schemas) | set(by_type)):
             name = table_name(record_type)
-            path = _jsonl(Path(tmp) / f"{name}.jsonl.gz", rows)
-            con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM read_json_auto(?, '
-                        "format='newline_delimited', sample_size=-1)", [str(path)])
+            path = str(_jsonl(Path(tmp) / f"{name}.jsonl.gz", by_type.get(record_type, [])))
+            if record_type in schemas:
+                reader = f"read_json(?, format='newline_delimited', columns={_struct(columns(schemas[record_type]))})"
+            else:
+                reader = "read_json_auto(?, format='newline_delimited', sample_size=-1)"
+            con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM {reader}', [path])
             names.append(name)
         path = _jsonl(Path(tmp) / "changes.jsonl.gz", changes)
         con.execute("CREATE OR REPLACE TABLE changes AS SELECT * FROM read_json(?, format='newline_delimited', "
@@ -88,10 +97,18 @@ def load(con, folder: Path) -> list[str]:
     return [*names, "changes", "runs"]
 
 
+def duckdb_module():
+    """DuckDB, a dependency of the readers only (the `readers` extra), never of the Lambda artifact."""
+    try:
+        import duckdb
+    except ImportError as exc:
+        raise ConfigError("this command needs DuckDB: pip install 'idcensus[readers]'") from exc
+    return duckdb
+
+
 def build_database(folder: Path, database: str) -> list[str]:
     """(Re)build the DuckDB file from the folder; its tables."""
-    import duckdb
-
+    duckdb = duckdb_module()
     with duckdb.connect(database) as con:
         for (name,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
                                    ).fetchall():
@@ -105,4 +122,4 @@ def _jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
 
 
 def _struct(columns: dict[str, str]) -> str:
-    return "{" + ", ".join(f"{k}: '{v}'" for k, v in columns.items()) + "}"
+    return "{" + ", ".join(f"'{k}': '{v}'" for k, v in columns.items()) + "}"
