@@ -21,6 +21,7 @@ from idcensus.collect.org import list_active_accounts
 from idcensus.settings import Settings
 from idcensus.store.commit import RunSuperseded, publish_run
 from idcensus.store.export import Exporter
+from idcensus.store.notify import RUN_COMPLETED, put_run_event
 from idcensus.store.runs import RunTable
 from idcensus.store.state import StateTable
 
@@ -109,11 +110,14 @@ class Pipeline:
             self.runs.mark_closed(run_id, None, now_iso(), status="superseded")
             raise
         manifest_key = f"{self.exporter.run_prefix(run_id)}manifest.json"
-        if self.settings.vendor_queue_url:  # before marking closed: a crash in between sends it again, never never
-            notice = {"event": "idcensus.run.completed", "run_id": run_id, "bucket": self.exporter.bucket,
-                      "manifest_key": manifest_key, "schema_version": manifest["schema_version"],
-                      "accounts": len(outcomes), "failed_accounts": sum(o.status == "failed" for o in outcomes)}
+        # Before marking closed: a crash in between sends them again, never never.
+        notice = {"event": RUN_COMPLETED, "run_id": run_id, "bucket": self.exporter.bucket,
+                  "manifest_key": manifest_key, "schema_version": manifest["schema_version"],
+                  "accounts": len(outcomes), "failed_accounts": sum(o.status == "failed" for o in outcomes)}
+        if self.settings.vendor_queue_url:
             self.sqs.send_message(QueueUrl=self.settings.vendor_queue_url, MessageBody=json.dumps(notice))
+        if self.settings.event_bus_name:
+            put_run_event(self.factory.client("events"), self.settings.event_bus_name, notice)
         self.runs.mark_closed(run_id, manifest_key, manifest["finished_at"])
         return manifest
 
