@@ -9,7 +9,7 @@ TOOLS_PYTHON ?= $(shell PYENV_VERSION=3.12.1 pyenv which python 2>/dev/null || c
 CHECKOV_VERSION := 3.3.30
 CHECKOV_STAMP := .tools/checkov/.installed-$(CHECKOV_VERSION)
 
-.PHONY: demo test test-integrity tools lint bench schema clean
+.PHONY: demo test test-integrity tools browser lint bench schema clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 demo: $(VENV)/.installed
 	$(VENV)/bin/idcensus demo
 
-test: $(VENV)/.installed tools
+test: $(VENV)/.installed tools browser
 	$(VENV)/bin/ruff check functions emulator tests benchmarks
 	# Two pytest runs: in-process moto (mock_aws) resets every backend when it starts, which would wipe
 	# the e2e tests' emulator (moto's server in the same worker process) if both shared a worker. They
@@ -50,6 +50,12 @@ $(CHECKOV_STAMP):
 	.tools/checkov/bin/pip install --quiet "checkov==$(CHECKOV_VERSION)"
 	touch $@
 
+# The report's browser test (tests/e2e/test_report.py) drives Debian's Chromium through Playwright's
+# Python client: Playwright's own browser download cannot reach its CDN here. Root installs it once.
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || [ -n "$$IDCENSUS_CHROMIUM" ] || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check functions emulator tests benchmarks
 
@@ -68,4 +74,4 @@ schema: $(VENV)/.installed
 	$(VENV)/bin/idcensus docs README.md
 
 clean:
-	rm -rf $(VENV) idcensus-demo-export .pytest_cache
+	rm -rf $(VENV) idcensus-demo-export .pytest_cache test-output

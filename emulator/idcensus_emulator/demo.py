@@ -87,7 +87,11 @@ def run_demo(out: str) -> int:
         folder = download(s3, Path(out))  # snapshots, changes, activity and quarantine
         console.print(f"\nexported files copied to [bold]{folder.resolve()}[/] "
                       f"(latest.json -> {third['manifest_key']})")
+        from idcensus_emulator.demo_readers import demo_readers
+
+        report = demo_readers(console, BUCKET, PREFIX, folder)
     console.print(f"demo finished in {time.monotonic() - started:.1f}s")
+    console.print(f"open the report: [bold]{report.resolve()}[/]")
     return 0
 
 

@@ -52,7 +52,7 @@ def configure(table: str, bucket: str, role_name: str, external_id: str, prefix:
     ensure_bucket(boto3.client("s3"), bucket, "us-east-1", True)
     env = {"TABLE_NAME": table, "BUCKET_NAME": bucket, "EXPORT_PREFIX": prefix, "ROLE_NAME": role_name,
            "EXTERNAL_ID": external_id, "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true",
-           "POWERTOOLS_LOG_LEVEL": "ERROR", **create_queues(boto3.client("sqs"), table)}
+           "POWERTOOLS_LOG_LEVEL": "ERROR", "EVENT_BUS_NAME": "default", **create_queues(boto3.client("sqs"), table)}
     os.environ.update(env)
     return env
 

@@ -50,6 +50,7 @@ CENTRAL_ACTIONS: dict[str, tuple[str, ...]] = {
         "dynamodb:DeleteItem",  # a closed run leaves the open-runs listing
         "s3:PutObject",
         "sqs:SendMessage",
+        "events:PutEvents",  # the run-completed event on the account's default bus (store/notify.py)
     ),
     # The post-deployment check: list the accounts, assume each read role, record one item per account.
     "check": (

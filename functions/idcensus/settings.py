@@ -24,6 +24,8 @@ class Settings(BaseModel):
     account_queue_url: str | None = None
     finish_queue_url: str | None = None
     vendor_queue_url: str | None = None
+    # Each published run is also an event on this bus (the account's default bus, in the template).
+    event_bus_name: str | None = None
     principal_workers: int = Field(8, ge=1, le=32)
     # A run not closed this long after it opened is swept: missing accounts recorded failed, the run closed.
     run_timeout_minutes: int = Field(360, ge=5, le=10080)

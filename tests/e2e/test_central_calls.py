@@ -15,7 +15,8 @@ from idcensus_emulator.seed import EXTERNAL_ID, READ_ROLE, member_session
 
 # API operation -> the IAM action that authorizes it, where the names differ.
 ACTION_OF = {"sqs.SendMessageBatch": "sqs:SendMessage",
-             "s3.ListObjectsV2": "s3:ListBucket", "s3.HeadObject": "s3:GetObject", "s3.HeadBucket": "s3:ListBucket"}
+             "s3.ListObjectsV2": "s3:ListBucket", "s3.HeadObject": "s3:GetObject", "s3.HeadBucket": "s3:ListBucket",
+             "eventbridge.PutEvents": "events:PutEvents"}
 
 
 def actions(counter) -> set[str]:

@@ -26,3 +26,8 @@ def test_demo_runs_the_whole_job_and_exports(tmp_path):
             "finding", "identity.person"} <= types
     assert any((out / "idcensus/v1/activity").rglob("*.jsonl.gz")), "no activity export"
     assert any((out / "idcensus-quarantine").rglob("*.json")), "the broken event was not quarantined"
+    report = out / "report.html"
+    assert f"open the report: {report.resolve()}" in " ".join(text.split()) and "<table" in report.read_text()
+    pulled = json.loads((out / "vendor-pull/.idcensus/cursor.json").read_text())
+    assert pulled["run_id"] == latest["run_id"] and (out / "vendor-pull/census.duckdb").is_file()
+    assert "console-without-mfa" in text and "row(s)" in text

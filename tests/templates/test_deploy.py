@@ -23,7 +23,8 @@ ACCOUNT = "123456789012"  # moto's default, the management account below
 REGION = "us-east-1"
 # Not created by moto's CloudFormation (or, for the TLS-only bucket policy, enforced without its
 # Condition so it would block every request): checked statically instead.
-NOT_IN_MOTO = {"AWS::CloudWatch::Alarm", "AWS::CloudFormation::StackSet", "AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy"}
+NOT_IN_MOTO = {"AWS::CloudWatch::Alarm", "AWS::CloudFormation::StackSet", "AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy",
+               "AWS::Glue::Database", "AWS::Glue::Table", "AWS::Athena::WorkGroup"}  # tests/templates/test_athena.py
 PARAMETERS = {
     "OrganizationId": "o-exampleorg1",
     "ExternalId": "external-id-for-tests-0001",

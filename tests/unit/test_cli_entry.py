@@ -21,7 +21,7 @@ def test_python_dash_m_runs_the_command(module):
 def test_every_subcommand_is_declared_once():
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     assert list(sub.choices) == ["collect", "demo", "findings", "policy", "schema", "backfill", "events", "check",
-                                 "docs"]
+                                 "docs", "pull", "query", "report", "ocsf"]
 
 
 def test_usage_errors_exit_2_with_the_accepted_forms(capsys):

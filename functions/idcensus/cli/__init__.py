@@ -9,10 +9,25 @@ import argparse
 import logging
 
 from idcensus.aws import Hook
-from idcensus.cli import backfill, check, collect, demo_launcher, docs, events, findings, policy, schema
+from idcensus.cli import (
+    backfill,
+    check,
+    collect,
+    demo_launcher,
+    docs,
+    events,
+    findings,
+    ocsf_export,
+    policy,
+    pull,
+    query,
+    report,
+    schema,
+)
 from idcensus.cli.failures import run_reported
 
-COMMANDS = (collect, demo_launcher, findings, policy, schema, backfill, events, check, docs)
+COMMANDS = (collect, demo_launcher, findings, policy, schema, backfill, events, check, docs, pull, query, report,
+            ocsf_export)
 
 
 def build_parser() -> argparse.ArgumentParser:

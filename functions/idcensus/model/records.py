@@ -9,7 +9,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.1.0"  # 1.1.0: stale, stale_reason on carried-forward records
+# 1.1.0: stale, stale_reason on carried-forward records. 1.2.0 (additive): findings, people, governance and
+# new resource types, credential fields, refresh runs in the manifest.
+SCHEMA_VERSION = "1.2.0"
 
 # not_enabled: the service answers only once the customer switches it on (Cost Explorer).
 Outcome = Literal["ok", "denied", "failed", "skipped", "not_enabled"]

@@ -19,6 +19,7 @@ from idcensus.errors import IdcensusError
 from idcensus.model.changes import changes_between
 from idcensus.store.export import Exporter, FileEntry, LatestMoved
 from idcensus.store.findings import DERIVED, write_findings
+from idcensus.store.notify import RUN_COMPLETED
 from idcensus.store.state import StateTable
 
 PUBLISH_ATTEMPTS = 5  # each lost race means another run was published: a handful is plenty
@@ -60,7 +61,7 @@ def publish_run(exporter: Exporter, *, run_id: str, base_run_id: str | None, sta
 def run_notice(bucket: str, manifest_key: str, manifest: dict[str, Any]) -> dict[str, Any]:
     """The vendor queue message for a published run (a census or a refresh); dedupe it by run_id."""
     accounts = manifest["accounts"]
-    return {"event": "idcensus.run.completed", "kind": manifest.get("kind", "census"), "run_id": manifest["run_id"],
+    return {"event": RUN_COMPLETED, "kind": manifest.get("kind", "census"), "run_id": manifest["run_id"],
             "previous_run_id": manifest["previous_run_id"], "bucket": bucket, "manifest_key": manifest_key,
             "schema_version": manifest["schema_version"], "accounts": len(accounts),
             "failed_accounts": sum(a.get("status") == "failed" for a in accounts)}

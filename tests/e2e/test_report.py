@@ -1,0 +1,44 @@
+"""`idcensus report` from the bucket, opened in headless Chromium: it loads from disk with no console
+error and no request beyond its own file, its sections are there, and sorting and filtering work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.browser import browser_page
+from tests.e2e.conftest import emulator_cli
+
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
+
+
+def test_report_of_a_published_run_in_a_real_browser(cli, tmp_path):
+    assert cli.run().returncode in (0, 1)
+    out = tmp_path / "report.html"
+    done = emulator_cli("report", "--bucket", cli.bucket, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert str(out.resolve()) in done.stdout
+    html = out.read_text()
+    assert "http://" not in html and "https://" not in html  # nothing to fetch, nothing to link
+
+    with browser_page() as (page, seen):
+        page.goto(out.resolve().as_uri())
+        page.wait_for_load_state("load")
+        accounts = page.locator("#coverage-table tbody tr")
+        assert accounts.count() == 4
+        assert page.locator("#identities-table tbody tr").count() == 4
+        assert page.locator("#reach-matrix-table tbody tr").count() > 0
+        assert page.locator("[data-empty=findings]").is_visible()  # no findings layer ran: an empty state
+        assert page.locator("[data-empty=people]").is_visible()
+
+        page.fill("input[data-table=identities-table]", "prod")
+        assert page.locator("#identities-table tbody tr:visible").count() == 1
+        page.fill("input[data-table=identities-table]", "")
+        page.click("#identities-table th:has-text('total')")
+        totals = [int(t) for t in page.locator("#identities-table tbody td:last-child").all_inner_texts()]
+        assert totals == sorted(totals)
+        OUTPUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUTPUT / "report.png"), full_page=True)
+
+    assert seen["errors"] == []
+    assert seen["requests"] == [out.resolve().as_uri()]
+    assert (OUTPUT / "report.png").stat().st_size > 10_000
