@@ -49,6 +49,14 @@ SERVICE_CREDENTIALS = {
 }
 
 
+# Capabilities whose `idcensus check` probe a hook below answers: the answer comes before moto's IAM
+# enforcement, so the emulator shows them granted even where the read role lacks them.
+PROBES_ANSWERED_BY_HOOKS = frozenset({
+    "sso.applications", "accessanalyzer.findings", "resources.bedrock.guardrails",
+    "resources.bedrock.inference_profiles", "resources.bedrock.prompts", "resources.bedrock.imported_models",
+    "resources.bedrock.provisioned_throughput"})
+
+
 @dataclass
 class Recorded:
     """Everything the emulator answers beyond moto, for one emulated organization."""

@@ -31,7 +31,8 @@ def test_scheduled_run_collects_every_account_and_notifies(env, org):
     assert latest["run_id"] == notice["run_id"]
     types = {r["type"] for r in records_of(s3, env["BUCKET_NAME"], manifest)}
     assert types == {"aws.account", "iam.root_user", "iam.user", "iam.group", "iam.role", "iam.policy",
-                     "sso.instance", "resource.s3.bucket", "resource.dynamodb.table"}  # moto's instance, our storage
+                     "sso.instance", "resource.s3.bucket", "resource.dynamodb.table",  # moto's instance, our storage
+                     "resource.sqs.queue", "iam.password_policy", "org.organizational_unit", "org.policy"}
 
 
 def test_crashing_account_is_dead_lettered_and_the_run_still_closes(env, org, monkeypatch):
