@@ -50,6 +50,14 @@ SERVICE_CREDENTIALS = {
 }
 
 
+# Capabilities whose `idcensus check` probe a hook below answers: the answer comes before moto's IAM
+# enforcement, so the emulator shows them granted even where the read role lacks them.
+PROBES_ANSWERED_BY_HOOKS = frozenset({
+    "sso.applications", "accessanalyzer.findings", "resources.bedrock.guardrails",
+    "resources.bedrock.inference_profiles", "resources.bedrock.prompts", "resources.bedrock.imported_models",
+    "resources.bedrock.provisioned_throughput"})
+
+
 @dataclass
 class Recorded:
     """Everything the emulator answers beyond moto, for one emulated organization."""
@@ -65,13 +73,16 @@ class Recorded:
     # instance ARN -> [{"application": ListApplications entry, "assignments": [...]}]
     sso_applications: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     stream_policies: dict[str, str] = field(default_factory=dict)  # DynamoDB stream ARN -> policy JSON
+    # "<account>:<region>" -> {"<METHOD> <path>": response body} for the Bedrock calls moto lacks
+    bedrock: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def hooks(self) -> list[tuple[str, Any]]:
         return [*GapAnswers(self.service_credentials, self.root_mfa).hooks(),
                 *SsoGapAnswers(self.boundaries, self.tags, self.outdated, self.sso_applications).hooks(),
                 *EksAccessEntries(self.eks_entries).hooks(),
                 *AccessAnalyzerAnswers(self.access_analyzers).hooks(),
-                *StreamPolicies(self.stream_policies).hooks()]
+                *StreamPolicies(self.stream_policies).hooks(),
+                *BedrockAnswers(self.bedrock).hooks()]
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
@@ -362,3 +373,39 @@ class StreamPolicies:
         if arn not in self.policies:
             return json_answer(request, 400, self.NONE)
         return json_answer(request, 200, {"Policy": self.policies[arn], "RevisionId": "1764000000000"})
+
+
+class BedrockAnswers:
+    """The Bedrock calls moto 5.2 lacks (guardrails, inference profiles, provisioned throughput,
+    imported models, prompts, agent aliases, data sources), answered from recorded real-shape bodies
+    by account, region, method and path; a listing nobody recorded answers empty."""
+
+    OPERATIONS = {"bedrock": ("ListGuardrails", "ListInferenceProfiles", "ListProvisionedModelThroughputs",
+                              "ListImportedModels", "GetImportedModel", "GetModelImportJob"),
+                  "bedrock-agent": ("ListPrompts", "ListAgentAliases", "ListDataSources", "GetDataSource")}
+    EMPTY = (("/guardrails", "guardrails"), ("/inference-profiles", "inferenceProfileSummaries"),
+             ("/provisioned-model-throughputs", "provisionedModelSummaries"), ("/imported-models", "modelSummaries"),
+             ("/prompts", "promptSummaries"), ("/agentaliases", "agentAliasSummaries"),
+             ("/datasources", "dataSourceSummaries"))
+
+    def __init__(self, answers: dict[str, dict[str, dict[str, Any]]] | None = None):
+        self.answers = answers or {}
+        self.caller = CallerAccount()
+
+    def hooks(self):
+        ops = [(svc, op) for svc, names in self.OPERATIONS.items() for op in names]
+        return [*((f"before-call.{svc}.{op}", self.caller.mark) for svc, op in ops),
+                *((f"before-send.{svc}.{op}", self.answer) for svc, op in ops)]
+
+    def answer(self, request, **_):
+        from urllib.parse import urlsplit
+
+        account, region = CallerAccount.of(request)
+        path = unquote(urlsplit(request.url).path).rstrip("/")
+        found = self.answers.get(f"{account}:{region}", {}).get(f"{request.method} {path}")
+        if found is not None:
+            return _json(request, 200, found)
+        for suffix, key in self.EMPTY:
+            if path.endswith(suffix):
+                return _json(request, 200, {key: []})
+        return _json(request, 404, {"message": f"{path} not found"}, "ResourceNotFoundException")

@@ -147,6 +147,8 @@ def _seed_region(session, account_id: str, region: str, roles: dict[str, str], n
 
     _seed_messaging(session, account_id, region, note)
     _seed_bedrock(session, region, roles["bedrock"], bucket=f"idcensus-demo-{account_id}", note=note)
+    for type_, arn in record_bedrock(session, account_id, region, roles["bedrock"], recorded).items():
+        note(type_, arn)
 
 
 def _seed_messaging(session, account_id: str, region: str, note) -> None:
@@ -197,3 +199,67 @@ def _seed_bedrock(session, region: str, role: str, bucket: str, note) -> None:
         trainingDataConfig={"s3Uri": f"s3://{bucket}/train.jsonl"}, outputDataConfig={"s3Uri": f"s3://{bucket}/out/"})
     model = bedrock.get_custom_model(modelIdentifier=f"support-tuned-{region}")
     note("resource.bedrock.custom_model", model["modelArn"])
+
+
+def record_bedrock(session, account_id: str, region: str, role: str, recorded: Recorded) -> dict[str, str]:
+    """Recorded real-shape answers for the Bedrock kinds moto lacks, in one account and region: a
+    guardrail, an application inference profile, provisioned throughput, an imported model (with
+    the import job's role), a prompt, an alias of each agent moto holds, and an S3 data source of
+    each knowledge base reading a vendor's bucket. Returns {record type: ARN} of what it recorded."""
+    base = f"arn:aws:bedrock:{region}:{account_id}"
+    when = "2026-10-01T08:00:00Z"
+    agents = session.client("bedrock-agent", region_name=region)
+    answers: dict[str, dict] = {
+        "GET /guardrails": {"guardrails": [{
+            "id": "gr7k2m9x1abc", "arn": f"{base}:guardrail/gr7k2m9x1abc", "status": "READY", "name": "pii-filter",
+            "description": "blocks PII", "version": "DRAFT", "createdAt": when, "updatedAt": when}]},
+        "GET /inference-profiles": {"inferenceProfileSummaries": [{
+            "inferenceProfileName": "support-haiku", "createdAt": when, "updatedAt": when,
+            "inferenceProfileArn": f"{base}:application-inference-profile/ip9z8y7x6w5v",
+            "models": [{"modelArn": f"arn:aws:bedrock:{region}::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"}],
+            "inferenceProfileId": "ip9z8y7x6w5v", "status": "ACTIVE", "type": "APPLICATION"}]},
+        "GET /provisioned-model-throughputs": {"provisionedModelSummaries": [{
+            "provisionedModelName": "support-pt", "provisionedModelArn": f"{base}:provisioned-model/pt1a2b3c4d5e",
+            "modelArn": f"arn:aws:bedrock:{region}::foundation-model/amazon.titan-text-express-v1",
+            "desiredModelArn": f"arn:aws:bedrock:{region}::foundation-model/amazon.titan-text-express-v1",
+            "foundationModelArn": f"arn:aws:bedrock:{region}::foundation-model/amazon.titan-text-express-v1",
+            "modelUnits": 1, "desiredModelUnits": 1, "status": "InService", "commitmentDuration": "OneMonth",
+            "commitmentExpirationTime": "2026-11-01T08:00:00Z", "creationTime": when, "lastModifiedTime": when}]},
+        "GET /prompts": {"promptSummaries": [{
+            "name": "triage", "id": "PR0MPT1234", "arn": f"{base}:prompt/PR0MPT1234", "version": "DRAFT",
+            "createdAt": when, "updatedAt": when}]},
+    }
+    model_arn, job_arn = f"{base}:imported-model/im0a1b2c3d4e", f"{base}:model-import-job/ij0a1b2c3d4e"
+    answers["GET /imported-models"] = {"modelSummaries": [{
+        "modelArn": model_arn, "modelName": "llama-ft", "creationTime": when, "instructSupported": True,
+        "modelArchitecture": "llama3"}]}
+    answers[f"GET /imported-models/{model_arn}"] = {
+        "modelArn": model_arn, "modelName": "llama-ft", "jobName": "import-llama", "jobArn": job_arn,
+        "modelDataSource": {"s3DataSource": {"s3Uri": f"s3://idcensus-demo-{account_id}/llama/"}},
+        "creationTime": when, "modelArchitecture": "llama3", "instructSupported": True}
+    answers[f"GET /model-import-jobs/{job_arn}"] = {
+        "jobArn": job_arn, "jobName": "import-llama", "importedModelName": "llama-ft", "importedModelArn": model_arn,
+        "roleArn": role, "modelDataSource": {"s3DataSource": {"s3Uri": f"s3://idcensus-demo-{account_id}/llama/"}},
+        "status": "Completed", "creationTime": when, "lastModifiedTime": when, "endTime": when}
+    made = {"resource.bedrock.guardrail": f"{base}:guardrail/gr7k2m9x1abc",
+            "resource.bedrock.inference_profile": f"{base}:application-inference-profile/ip9z8y7x6w5v",
+            "resource.bedrock.provisioned_throughput": f"{base}:provisioned-model/pt1a2b3c4d5e",
+            "resource.bedrock.prompt": f"{base}:prompt/PR0MPT1234", "resource.bedrock.imported_model": model_arn}
+    for agent in agents.list_agents()["agentSummaries"]:
+        answers[f"POST /agents/{agent['agentId']}/agentaliases"] = {"agentAliasSummaries": [{
+            "agentAliasId": "LIVE000001", "agentAliasName": "live", "routingConfiguration": [{"agentVersion": "1"}],
+            "agentAliasStatus": "PREPARED", "createdAt": when, "updatedAt": when}]}
+        made["resource.bedrock.agent_alias"] = f"{base}:agent-alias/{agent['agentId']}/LIVE000001"
+    for kb in agents.list_knowledge_bases()["knowledgeBaseSummaries"]:
+        kb_id = kb["knowledgeBaseId"]
+        answers[f"POST /knowledgebases/{kb_id}/datasources"] = {"dataSourceSummaries": [{
+            "knowledgeBaseId": kb_id, "dataSourceId": "DS00000001", "name": "vendor-manuals", "status": "AVAILABLE",
+            "updatedAt": when}]}
+        answers[f"GET /knowledgebases/{kb_id}/datasources/DS00000001"] = {"dataSource": {
+            "knowledgeBaseId": kb_id, "dataSourceId": "DS00000001", "name": "vendor-manuals", "status": "AVAILABLE",
+            "dataSourceConfiguration": {"type": "S3", "s3Configuration": {
+                "bucketArn": "arn:aws:s3:::vendor-manuals", "bucketOwnerAccountId": OUTSIDER}},
+            "dataDeletionPolicy": "RETAIN", "createdAt": when, "updatedAt": when}}
+        made["resource.bedrock.data_source"] = f"{base}:knowledge-base/{kb_id}/data-source/DS00000001"
+    recorded.bedrock[f"{account_id}:{region}"] = answers
+    return made

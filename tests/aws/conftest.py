@@ -7,7 +7,7 @@ import pytest
 from moto import mock_aws
 
 from idcensus.aws import ClientFactory
-from idcensus_emulator.gaps import AccessAnalyzerAnswers, GapAnswers, SsoApplications
+from idcensus_emulator.gaps import AccessAnalyzerAnswers, BedrockAnswers, GapAnswers, SsoApplications
 from idcensus_emulator.seed import SeededOrg, seed_identities
 
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
@@ -44,7 +44,8 @@ def seeded(aws):
 
 
 def factory(*hooks, with_gaps=True) -> ClientFactory:
-    # Access Analyzer and Identity Center applications, which moto lacks, answer "none" unless a test
-    # records some.
-    gaps = [*GapAnswers().hooks(), *AccessAnalyzerAnswers().hooks(), *SsoApplications().hooks()] if with_gaps else []
+    # Access Analyzer, Identity Center applications and the newer Bedrock kinds, which moto lacks,
+    # answer "none" unless a test records some.
+    gaps = [*GapAnswers().hooks(), *AccessAnalyzerAnswers().hooks(), *SsoApplications().hooks(),
+            *BedrockAnswers().hooks()] if with_gaps else []
     return ClientFactory(hooks=[*gaps, *hooks], account_id=ACCOUNT)

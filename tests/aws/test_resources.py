@@ -10,7 +10,7 @@ from idcensus.aws import ClientFactory
 from idcensus.collect.account import collect_items
 from idcensus.collect.contract import AccountInfo, CollectOptions, Outcomes
 from idcensus.collect.registry import BY_NAME, COLLECTED
-from idcensus_emulator.gaps import AccessAnalyzerAnswers, EksAccessEntries, StreamPolicies
+from idcensus_emulator.gaps import AccessAnalyzerAnswers, BedrockAnswers, EksAccessEntries, StreamPolicies
 from idcensus_emulator.seed_resources import OUTSIDER, seed_resources
 
 REGIONS = ("us-east-1", "eu-west-1")
@@ -37,8 +37,9 @@ def resource_factory(seeded=None):
     """A factory answering EKS access entries from what `seeded` recorded (none when not seeded)."""
     entries = seeded["recorded"].eks_entries if seeded else {}
     streams = seeded["recorded"].stream_policies if seeded else {}
+    bedrock = seeded["recorded"].bedrock if seeded else {}
     return ClientFactory(hooks=[*EksAccessEntries(entries).hooks(), *AccessAnalyzerAnswers().hooks(),
-                                *StreamPolicies(streams).hooks()], account_id=ACCOUNT)
+                                *StreamPolicies(streams).hooks(), *BedrockAnswers(bedrock).hooks()], account_id=ACCOUNT)
 
 
 def test_every_service_in_every_region(seeded):
@@ -83,7 +84,11 @@ def test_every_service_in_every_region(seeded):
                for r in of_type(found, "resource.ecr.repository").values())
     for api in of_type(found, "resource.apigateway.rest_api").values():
         assert api.external_principals == ["*"] and api.endpoint_types == ["REGIONAL"]
-    for type_ in ("resource.bedrock.agent", "resource.bedrock.knowledge_base", "resource.bedrock.custom_model"):
+    (source,) = [d for d in of_type(found, "resource.bedrock.data_source").values() if d.region == "us-east-1"]
+    assert source.bucket_owner_account == OUTSIDER and source.external_principals == [OUTSIDER]
+    assert all(a.agent_versions == ["1"] for a in of_type(found, "resource.bedrock.agent_alias").values())
+    for type_ in ("resource.bedrock.agent", "resource.bedrock.knowledge_base", "resource.bedrock.custom_model",
+                  "resource.bedrock.imported_model"):
         assert all(d.roles == [roles["bedrock"]] for d in of_type(found, type_).values()), type_
 
 
@@ -105,6 +110,10 @@ def test_call_counts(seeded):
         "bedrock-agent.ListAgents": 1, "bedrock-agent.GetAgent": 1, "bedrock-agent.ListKnowledgeBases": 1,
         "bedrock-agent.GetKnowledgeBase": 1, "bedrock.ListCustomModels": 1, "bedrock.GetCustomModel": 1,
         "bedrock.GetModelCustomizationJob": 1, "accessanalyzer.ListAnalyzers": 1,
+        "bedrock.ListGuardrails": 1, "bedrock.ListInferenceProfiles": 1, "bedrock.ListProvisionedModelThroughputs": 1,
+        "bedrock.ListImportedModels": 1, "bedrock.GetImportedModel": 1, "bedrock.GetModelImportJob": 1,
+        "bedrock-agent.ListPrompts": 1, "bedrock-agent.ListAgentAliases": 1, "bedrock-agent.ListDataSources": 1,
+        "bedrock-agent.GetDataSource": 1,
         "sns.ListTopics": 1, "sns.GetTopicAttributes": 1, "sqs.ListQueues": 1, "sqs.GetQueueAttributes": 1,
         "ecr.DescribeRepositories": 1, "ecr.GetRepositoryPolicy": 1, "api-gateway.GetRestApis": 1,
     }

@@ -15,7 +15,7 @@ from idcensus.aws import ClientFactory
 from idcensus.collect.account import collect_items
 from idcensus.collect.contract import AccountInfo, CollectOptions, Outcomes
 from idcensus.collect.registry import COLLECTED
-from idcensus_emulator.gaps import AccessAnalyzerAnswers, EksAccessEntries
+from idcensus_emulator.gaps import AccessAnalyzerAnswers, BedrockAnswers, EksAccessEntries
 from idcensus_emulator.seed_resources import seed_resources
 from idcensus_emulator.server import lenient_signatures
 
@@ -47,7 +47,8 @@ def reader(aws, monkeypatch):
 
 
 def test_withheld_permission_skips_only_its_capability(reader):
-    factory = ClientFactory(session=reader, hooks=[*EksAccessEntries().hooks(), *AccessAnalyzerAnswers().hooks()],
+    factory = ClientFactory(session=reader, hooks=[*EksAccessEntries().hooks(), *AccessAnalyzerAnswers().hooks(),
+                                *BedrockAnswers().hooks()],
                             account_id=ACCOUNT)
     out = Outcomes()
     items = collect_items(factory, AccountInfo(ACCOUNT), out, CollectOptions(regions=REGIONS), tiers=("resources",))

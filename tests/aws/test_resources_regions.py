@@ -12,7 +12,7 @@ from idcensus.aws import ClientFactory
 from idcensus.collect.account import collect_items
 from idcensus.collect.contract import AccountInfo, CollectOptions, Outcomes
 from idcensus.collect.registry import COLLECTED
-from idcensus_emulator.gaps import AccessAnalyzerAnswers, EksAccessEntries, answer
+from idcensus_emulator.gaps import AccessAnalyzerAnswers, BedrockAnswers, EksAccessEntries, answer
 from idcensus_emulator.seed_resources import seed_resources
 
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
@@ -33,7 +33,9 @@ def refuse(event: str, region: str, code: str = "AccessDeniedException", status:
 
 
 def run(*hooks):
-    factory = ClientFactory(hooks=[*EksAccessEntries().hooks(), *AccessAnalyzerAnswers().hooks(), *hooks], account_id=ACCOUNT)
+    # The refusals first: the first before-send answer stands.
+    factory = ClientFactory(hooks=[*hooks, *EksAccessEntries().hooks(), *AccessAnalyzerAnswers().hooks(),
+                                   *BedrockAnswers().hooks()], account_id=ACCOUNT)
     out = Outcomes()
     items = collect_items(factory, AccountInfo(ACCOUNT), out, CollectOptions(regions=REGIONS), tiers=("resources",))
     return factory, out, items
@@ -79,3 +81,14 @@ def test_stream_listing_denied_is_denied_and_unreadable_tags_are_unknown(aws):
     assert out.capabilities["resources.dynamodb.tables"] == "ok"  # tags are one field of the table
     tags = {d.region: d.tags for t, _, d in items if t == "resource.dynamodb.table"}
     assert tags["us-east-1"] is None and tags["eu-west-1"] == {"data-class": "confidential"}
+
+
+def test_bedrock_kinds_denied_are_denied_and_shared_listings_deny_both(aws):
+    seed_resources(boto3.Session(), ACCOUNT, REGIONS)
+    _, out, _ = run(refuse("bedrock.ListGuardrails", "us-east-1"), refuse("bedrock-agent.ListAgents", "eu-west-1"),
+                    refuse("bedrock.GetModelImportJob", "ap-southeast-2"))
+    assert out.capabilities["resources.bedrock.guardrails"] == "denied"
+    # ListAgents is listed once per region for both capabilities that need it: both are denied there.
+    assert out.capabilities["resources.bedrock.agents"] == out.capabilities["resources.bedrock.agent_aliases"] == "denied"
+    assert out.capabilities["resources.bedrock.prompts"] == "ok"
+    assert out.capabilities["resources.bedrock.imported_models"] == "ok"  # nothing imported: the job is never read

@@ -51,8 +51,11 @@ def test_every_export_file_matches_its_manifest(cli, s3, org):
     # moto pre-makes an Identity Center instance in every account; the census's own storage (tables and
     # buckets of this session's tests) lives in the management account and is inventoried as resources.
     storage = {("resource.s3.bucket", org.management_id), ("resource.dynamodb.table", org.management_id)}
+    # every account answers its password policy (none set: a record saying so); the organization's
+    # tree and policies come from the management account only
+    storage |= {("org.organizational_unit", org.management_id), ("org.policy", org.management_id)}
     derived = {(t, a) for t, a in seen if t in DERIVED_TYPES}  # findings and people, where there are some
-    assert seen - derived == {(t, a) for t in TYPES | {"sso.instance"} for a in accounts} | storage
+    assert seen - derived == {(t, a) for t in TYPES | {"sso.instance", "iam.password_policy"} for a in accounts} | storage
     assert {t for t, _ in derived} == set(DERIVED_TYPES)
     latest = json.loads(s3.get_object(Bucket=cli.bucket, Key="idcensus/v1/latest.json")["Body"].read())
     assert latest == {"run_id": summary["run_id"], "manifest_key": summary["manifest_key"]}

@@ -32,6 +32,7 @@ def test_scheduled_run_collects_every_account_and_notifies(env, org):
     types = {r["type"] for r in records_of(s3, env["BUCKET_NAME"], manifest)}
     assert types == {"aws.account", "iam.root_user", "iam.user", "iam.group", "iam.role", "iam.policy",
                      "sso.instance", "resource.s3.bucket", "resource.dynamodb.table",  # moto's instance, our storage
+                     "resource.sqs.queue", "iam.password_policy", "org.organizational_unit", "org.policy",
                      "finding", "identity.person"}  # derived when the run closes
 
 

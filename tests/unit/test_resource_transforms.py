@@ -86,9 +86,11 @@ def test_secrets_keep_the_kms_key_and_outsiders():
 @pytest.mark.parametrize("region", ["eu-west-1", "cn-north-1"])
 def test_dynamodb_tables_are_named_from_their_arn(region):
     arn = dynamodb.table_arn(region, ACCOUNT, "orders")
-    ((t, item_id, table),) = dynamodb.transform(([(arn, refused())], None), Scope(SCOPE.org, region))
+    ((t, item_id, table),) = dynamodb.transform(([(arn, refused())], {arn: {"team": "data"}}), Scope(SCOPE.org, region))
     assert (t, item_id, table.name, table.region) == ("resource.dynamodb.table", arn, "orders", region)
-    assert table.policy_refused and table.policy is None
+    assert table.policy_refused and table.policy is None and table.tags == {"team": "data"}
+    ((_, _, untagged),) = dynamodb.transform(([(arn, None)], None), Scope(SCOPE.org, region))
+    assert untagged.tags is None  # the tagging listing was not read: unknown, not "no tags"
 
 
 def test_kms_aws_managed_keys_are_named_by_alias_and_not_read(data_dir):

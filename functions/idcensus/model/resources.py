@@ -143,3 +143,66 @@ register(
         "resource.dynamodb.stream": DynamoDbStream,
     }
 )
+
+
+class BedrockGuardrail(_Resource):
+    guardrail_id: str
+    status: str | None = None
+    version: str | None = None
+
+
+class BedrockInferenceProfile(_Resource):
+    profile_id: str
+    type: str | None = Field(None, description="APPLICATION (the customer's own; system-defined ones are not listed)")
+    status: str | None = None
+    models: list[str] = Field(default_factory=list, description="model ARNs the profile routes to")
+
+
+class BedrockProvisionedThroughput(_Resource):
+    model_arn: str | None = None
+    foundation_model_arn: str | None = None
+    model_units: int | None = None
+    status: str | None = None
+    commitment_duration: str | None = None
+    commitment_expires_at: datetime | None = None
+
+
+class BedrockImportedModel(_Resource):
+    job_arn: str | None = None
+    architecture: str | None = None
+
+
+class BedrockPrompt(_Resource):
+    prompt_id: str
+    version: str | None = None
+
+
+class BedrockAgentAlias(_Resource):
+    agent_id: str
+    alias_id: str
+    status: str | None = None
+    agent_versions: list[str] = Field(default_factory=list, description="the agent versions the alias routes to")
+
+
+class BedrockDataSource(_Resource):
+    """`arn` is the knowledge base's ARN + /data-source/<id>: data sources have no ARN of their own."""
+
+    knowledge_base_id: str
+    data_source_id: str
+    status: str | None = None
+    type: str | None = Field(None, description="S3, WEB, CONFLUENCE, SALESFORCE, SHAREPOINT, ...")
+    bucket_arn: str | None = None
+    bucket_owner_account: str | None = Field(None, description="set when the bucket belongs to another account")
+
+
+register(
+    {
+        "resource.bedrock.guardrail": BedrockGuardrail,
+        "resource.bedrock.inference_profile": BedrockInferenceProfile,
+        "resource.bedrock.provisioned_throughput": BedrockProvisionedThroughput,
+        "resource.bedrock.imported_model": BedrockImportedModel,
+        "resource.bedrock.prompt": BedrockPrompt,
+        "resource.bedrock.agent_alias": BedrockAgentAlias,
+        "resource.bedrock.data_source": BedrockDataSource,
+    }
+)

@@ -8,10 +8,15 @@ from idcensus.model.records import Item
 from idcensus.model.resources import BedrockAgent
 
 
+def list_agents(ctx: Context, client, region: str | None) -> list[dict]:
+    """The region's agents, listed once per run: the agent-alias collector needs them too."""
+    return ctx.once(f"bedrock-agent.agents:{region}", lambda: paginate(client, "list_agents", "agentSummaries"))
+
+
 def get(ctx: Context, region: str | None) -> list[dict]:
     """GetAgent's agent for every listed agent (the listing lacks the role)."""
     client = ctx.client("bedrock-agent", region)
-    summaries = paginate(client, "list_agents", "agentSummaries")
+    summaries = list_agents(ctx, client, region)
     return each(lambda a: client.get_agent(agentId=a["agentId"])["agent"], summaries, ctx.workers)
 
 

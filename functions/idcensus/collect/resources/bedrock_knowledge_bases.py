@@ -8,10 +8,16 @@ from idcensus.model.records import Item
 from idcensus.model.resources import BedrockKnowledgeBase
 
 
+def list_knowledge_bases(ctx: Context, client, region: str | None) -> list[dict]:
+    """The region's knowledge bases, listed once per run: the data-source collector needs them too."""
+    return ctx.once(f"bedrock-agent.knowledge_bases:{region}",
+                    lambda: paginate(client, "list_knowledge_bases", "knowledgeBaseSummaries"))
+
+
 def get(ctx: Context, region: str | None) -> list[dict]:
     """GetKnowledgeBase's knowledgeBase for every listed one (the listing lacks the role)."""
     client = ctx.client("bedrock-agent", region)
-    summaries = paginate(client, "list_knowledge_bases", "knowledgeBaseSummaries")
+    summaries = list_knowledge_bases(ctx, client, region)
     return each(lambda k: client.get_knowledge_base(knowledgeBaseId=k["knowledgeBaseId"])["knowledgeBase"],
                 summaries, ctx.workers)
 
