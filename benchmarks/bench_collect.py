@@ -165,9 +165,11 @@ def shape_run():
     print("idcensus API calls by operation:")
     for op, n in calls.items():
         print(f"  {op:45s} {n:6d}")
-    per_user = calls.get("iam.ListAccessKeys", 0) + calls.get("iam.ListMFADevices", 0)
-    print(f"idcensus: {total} calls = {total / principals:.3f} per principal "
-          f"({per_user} per-principal calls, all key/MFA listings); collect wall {collect_wall:.2f}s")
+    per_user = sum(calls.get(f"iam.{op}", 0) for op in ("ListAccessKeys", "ListMFADevices", "ListSigningCertificates",
+                                                          "ListSSHPublicKeys"))
+    print(f"idcensus: {total} calls = {total / principals:.3f} per principal ({per_user} per-user key, MFA, "
+          f"certificate and SSH key listings, {calls.get('iam.GetPolicy', 0)} policy descriptions); "
+          f"collect wall {collect_wall:.2f}s")
     print(f"baseline (per-principal listing): {base_calls} calls = {base_calls / principals:.3f} per principal; "
           f"wall {base_wall:.2f}s")
     print(f"ratio idcensus/baseline: calls {total / base_calls:.3f}, wall {collect_wall / base_wall:.3f}")

@@ -164,8 +164,11 @@ def test_cloudgoat_report_with_derived_gaad(aws):
     gaad = {"UserDetailList": [{"Path": "/", "UserName": r["user"], "UserId": f"AIDA{n:017d}", "Arn": r["arn"],
                                 "CreateDate": r["user_creation_time"], "GroupList": []} for n, r in enumerate(rows)],
             "GroupDetailList": [], "RoleDetailList": [], "Policies": []}
-    found, out, calls = collect("278368863034", answers(gaad, report=report, generated="2023-01-03T00:00:00Z",
-                                                        per_user=derived_keys(rows)))
+    ops = answers(gaad, report=report, generated="2023-01-03T00:00:00Z", per_user=derived_keys(rows))
+    states = [cli_output(CLI / "generate-credential-report.rst"), {"State": "COMPLETE"}]  # STARTED, then ready
+    ops["GenerateCredentialReport"] = lambda p: states.pop(0) if len(states) > 1 else states[0]
+    found, out, calls = collect("278368863034", ops)
+    assert calls["iam.GenerateCredentialReport"] == 2 and calls["iam.GetCredentialReport"] == 1
     assert set(out.capabilities.values()) == {"ok"}, out.errors
     (root,) = found["iam.root_user"].values()
     assert root.mfa_enabled is False and root.password_enabled is None  # not_supported
