@@ -54,7 +54,8 @@ $(CHECKOV_STAMP):
 # Python client: Playwright's own browser download cannot reach its CDN here. Root installs it once.
 browser:
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || [ -n "$$IDCENSUS_CHROMIUM" ] || \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+		{ sudo=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); $$sudo apt-get update -qq && \
+		  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null; }
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check functions emulator tests benchmarks
