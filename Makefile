@@ -29,9 +29,9 @@ test: $(VENV)/.installed tools browser
 	# run failing fails the target. worksteal: an idle e2e worker takes the tests queued behind the
 	# demo, which tests/e2e/conftest.py starts first.
 	@e2e_log=$$(mktemp); \
-	$(VENV)/bin/python -m pytest -n 2 --dist worksteal tests/e2e tests/artifact > $$e2e_log 2>&1 & e2e=$$!; \
+	$(VENV)/bin/python -m pytest -n 2 --dist worksteal --durations=10 tests/e2e tests/artifact > $$e2e_log 2>&1 & e2e=$$!; \
 	trap 'kill $$e2e 2>/dev/null; rm -f $$e2e_log' EXIT; \
-	$(VENV)/bin/python -m pytest -n 2 tests/unit tests/aws tests/templates; fast=$$?; \
+	$(VENV)/bin/python -m pytest -n 2 --durations=10 tests/unit tests/aws tests/templates; fast=$$?; \
 	wait $$e2e; slow=$$?; \
 	echo "==== tests/e2e tests/artifact (ran alongside) ===="; cat $$e2e_log; \
 	exit $$(( fast ? fast : slow ))

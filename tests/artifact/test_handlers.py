@@ -24,6 +24,10 @@ PARAMETERS = {"ExternalId": "artifact-test-external-id", "TrailBucketName": "art
 LAMBDA_ENV = {"AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
               "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000", "_X_AMZN_TRACE_ID":
               "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"}
+# moto answers the calls it lacks (Access Analyzer, several Bedrock kinds...) with 500s, which botocore's
+# standard mode retries with backoff (8 attempts in production); the check probes each of them per account.
+# Two attempts still run the retry path, without minutes of backoff against an answer that will not change.
+EMULATOR_ENV = {"IDCENSUS_MAX_ATTEMPTS": "2"}
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +84,8 @@ def environment(template, name: str, refs: dict, aws: dict) -> dict[str, str]:
     variables = {**template["Globals"]["Function"]["Environment"]["Variables"],
                  **functions(template)[name].get("Environment", {}).get("Variables", {})}
     env = {k: str(evaluate(v, refs, conditions)) for k, v in variables.items()}
-    return {**env, **aws, **LAMBDA_ENV, "AWS_LAMBDA_FUNCTION_NAME": name, "PATH": os.environ.get("PATH", "")}
+    return {**env, **aws, **LAMBDA_ENV, **EMULATOR_ENV, "AWS_LAMBDA_FUNCTION_NAME": name,
+            "PATH": os.environ.get("PATH", "")}
 
 
 def sample(key: str):

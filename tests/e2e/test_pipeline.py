@@ -61,7 +61,7 @@ def test_crashing_account_is_dead_lettered_and_the_run_still_closes(env, org, mo
 def test_redelivered_message_is_counted_once(env, org):
     from idcensus.settings import Settings
 
-    pipeline = Pipeline(Settings.from_env())
+    pipeline = Pipeline(Settings.from_env(), ClientFactory.from_environment(hooks=org.gaps))
     planned = pipeline.plan()
     sqs = boto3.client("sqs")
     body = sqs.receive_message(QueueUrl=env["ACCOUNT_QUEUE_URL"])["Messages"][0]["Body"]
