@@ -1,4 +1,5 @@
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,21 @@ os.environ.pop("AWS_PROFILE", None)
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 DATA = Path(__file__).parent / "data"
+
+# ... and never anything else off this machine: a test that would (a client nobody stubbed, a real
+# endpoint) fails at once, naming the host, instead of retrying for seconds against the network.
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+_getaddrinfo = socket.getaddrinfo
+
+
+def loopback_only(host, *args, **kwargs):
+    name = host.decode() if isinstance(host, bytes) else host
+    if name is not None and name not in LOOPBACK and not name.startswith("127."):
+        raise OSError(f"tests reach loopback only, not {name!r}: stub the call or use the moto server")
+    return _getaddrinfo(host, *args, **kwargs)
+
+
+socket.getaddrinfo = loopback_only
 
 speedups.install()
 

@@ -35,12 +35,16 @@ def test_dynamodb_table_arn_has_the_partition(region, expected):
     session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
     ctx = Context(factory=ClientFactory(session=session, region=region), info=AccountInfo(ACCOUNT),
                   options=CollectOptions(regions=(region,)))
-    ddb = ctx.client("dynamodb", region)
+    ddb, tagging = ctx.client("dynamodb", region), ctx.client("resourcegroupstaggingapi", region)
     arn = f"arn:{expected}:dynamodb:{region}:{ACCOUNT}:table/orders"
-    with Stubber(ddb) as stub:
+    with Stubber(ddb) as stub, Stubber(tagging) as tags:  # every call answered here: nothing leaves the process
         stub.add_response("list_tables", {"TableNames": ["orders"]})
         stub.add_client_error("get_resource_policy", "PolicyNotFoundException", http_status_code=404,
                               expected_params={"ResourceArn": arn})
+        tags.add_response("get_resources", {"ResourceTagMappingList": [
+            {"ResourceARN": arn, "Tags": [{"Key": "team", "Value": "data"}]}]})
         ((kind, item_id, data),) = collect(dynamodb, ctx, region)
         stub.assert_no_pending_responses()
-    assert (kind, item_id, data.arn, data.policy) == ("resource.dynamodb.table", arn, arn, None)
+        tags.assert_no_pending_responses()
+    assert (kind, item_id, data.arn, data.policy, data.tags) == ("resource.dynamodb.table", arn, arn, None,
+                                                                 {"team": "data"})
