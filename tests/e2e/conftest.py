@@ -68,7 +68,11 @@ def s3(org):
     return boto3.client("s3")
 
 
+LONGEST_FIRST = ("test_demo.py", "test_large_account.py")  # about a minute of CPU or more each
+
+
 def pytest_collection_modifyitems(items):
-    """The whole demo first: it is the longest test by far (one process, about a minute of CPU), so
-    it starts at once beside the rest instead of ending the run (make test: --dist worksteal)."""
-    items.sort(key=lambda item: item.path.name != "test_demo.py")
+    """The longest tests first (the whole demo, the 20,000-member account), one per worker: they start
+    at once beside the rest instead of ending the run (make test: --dist worksteal)."""
+    items.sort(key=lambda item: LONGEST_FIRST.index(item.path.name) if item.path.name in LONGEST_FIRST
+               else len(LONGEST_FIRST))
