@@ -8,19 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
-
-def as_list(value: Any) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def statements(document: dict | None) -> list[dict]:
-    if not document:
-        return []
-    return [s for s in as_list(document.get("Statement")) if isinstance(s, dict)]
+from idcensus.policy_json import as_list, statements  # noqa: F401 - re-exported to the rules
 
 
 @lru_cache(maxsize=8192)

@@ -10,14 +10,13 @@ condition names something outside instead, that outside thing is listed rather t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from idcensus.collect.contract import Org
+from idcensus.policy_json import ACCOUNT_ID, account_of, statements  # noqa: F401 - re-exported to collectors
 
-ACCOUNT_ID = re.compile(r"^\d{12}$")
 # Condition keys that pin who can use the grant, by what they name.
 ORG_KEYS = frozenset({"aws:principalorgid", "aws:sourceorgid"})
 ORG_PATH_KEYS = frozenset({"aws:principalorgpaths", "aws:sourceorgpaths"})
@@ -41,23 +40,6 @@ def external_principals(policy: dict[str, Any] | None, org: Org) -> list[str]:
         for kind, value in _principals(statement.get("Principal")):
             found |= _external(kind, value, pinned, org)
     return sorted(found)
-
-
-def statements(policy: dict[str, Any] | None) -> list[dict[str, Any]]:
-    if not policy:
-        return []
-    items = policy.get("Statement", [])
-    return [items] if isinstance(items, dict) else [s for s in items if isinstance(s, dict)]
-
-
-def account_of(principal: str) -> str | None:
-    """The 12-digit account of an account ID or an IAM/STS ARN; None for anything else."""
-    if ACCOUNT_ID.match(principal):
-        return principal
-    parts = principal.split(":")
-    if len(parts) >= 6 and parts[0] == "arn" and ACCOUNT_ID.match(parts[4]):
-        return parts[4]
-    return None
 
 
 def _as_list(value: Any) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from idcensus.findings.policy import as_list, has_condition_key, matches, statements
 from idcensus.findings.registry import Hit, rule
+from idcensus.policy_json import account_of
 
 UNUSED_ROLE_DAYS = 90
 SOURCE_KEYS = ("aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "aws:SourceOrgPaths")
@@ -28,10 +29,6 @@ def principals(st: dict, kind: str) -> list[str]:
     return [str(x) for x in as_list(p.get(kind))] if isinstance(p, dict) else []
 
 
-def account_of(principal: str) -> str:
-    return principal if principal.isdigit() else principal.split(":")[4] if principal.count(":") >= 5 else principal
-
-
 @rule(id="role.trusts_outside_account_without_external_id",
       title="Role trusts an account outside the organization without ExternalId", severity="high",
       reads=("iam.role",),
@@ -40,12 +37,12 @@ def account_of(principal: str) -> str:
 def outside_without_external_id(inv):
     for r in inv.of("iam.role"):
         d = r["data"]
-        outside = {account_of(p) for p in d.get("external_principals") or []}
+        outside = {a for p in d.get("external_principals") or [] if (a := account_of(p))}
         for st in assume_statements(d):
             if has_condition_key(st, "sts:ExternalId", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths"):
                 continue
             for p in principals(st, "AWS"):
-                if p != "*" and account_of(p) in outside and account_of(p) != r["account_id"]:
+                if (a := account_of(p)) in outside and a != r["account_id"]:
                     yield Hit(r["account_id"], d["arn"], "iam.role",
                               f"{d['name']} can be assumed by {p}, outside the organization, without an ExternalId",
                               {"principal": p, "statement": st}, key=p)
