@@ -4,6 +4,7 @@ rules (what a principal may do). A leaf: pure, no imports from the package."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -31,3 +32,13 @@ def account_of(principal: str) -> str | None:
     if len(parts) >= 6 and parts[0] == "arn" and ACCOUNT_ID.match(parts[4]):
         return parts[4]
     return None
+
+
+@lru_cache(maxsize=8192)
+def _pattern(glob: str) -> re.Pattern:
+    return re.compile("^" + re.escape(glob.lower()).replace(r"\*", ".*").replace(r"\?", ".") + "$")
+
+
+def matches(glob: str, action: str) -> bool:
+    """IAM action matching: case-insensitive, `*` and `?` wildcards (and nothing else, unlike fnmatch)."""
+    return glob == "*" or bool(_pattern(glob).match(action.lower()))

@@ -9,6 +9,7 @@ from idcensus.collect.contract import Org
 from idcensus.collect.documents import policy_document, tags, timestamp
 from idcensus.collect.resources.policies import external_principals
 from idcensus.model.records import Group, InlinePolicy, InstanceProfile, ManagedPolicy, Role
+from idcensus.policy_json import as_list, matches, statements
 
 GAAD_FILTERS = ["User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy"]
 
@@ -71,18 +72,13 @@ def may_use_codecommit(user: dict[str, Any], details: AuthorizationDetails) -> b
 
 
 def _allows_git(doc: dict[str, Any]) -> bool:
-    from fnmatch import fnmatchcase
-
-    statements = doc.get("Statement", [])
-    for st in statements if isinstance(statements, list) else [statements]:
-        if not isinstance(st, dict) or st.get("Effect") != "Allow":
+    for st in statements(doc):
+        if st.get("Effect") != "Allow":
             continue
         if "NotAction" in st:
             return True
-        actions = st.get("Action", [])
-        for action in [actions] if isinstance(actions, str) else actions:
-            if any(fnmatchcase(git, str(action).lower()) for git in GIT_ACTIONS):
-                return True
+        if any(matches(str(action), git) for action in as_list(st.get("Action")) for git in GIT_ACTIONS):
+            return True
     return False
 
 

@@ -5,21 +5,9 @@ resource), a Deny subtracts only when it is unconditional on every resource. Pur
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-from idcensus.policy_json import as_list, statements  # noqa: F401 - re-exported to the rules
-
-
-@lru_cache(maxsize=8192)
-def _pattern(glob: str) -> re.Pattern:
-    return re.compile("^" + re.escape(glob.lower()).replace(r"\*", ".*").replace(r"\?", ".") + "$")
-
-
-def matches(glob: str, action: str) -> bool:
-    """IAM action matching: case-insensitive, * and ? wildcards."""
-    return glob == "*" or bool(_pattern(glob).match(action.lower()))
+from idcensus.policy_json import as_list, matches, statements  # noqa: F401 - re-exported to the rules
 
 
 def is_admin_statement(st: dict) -> bool:
