@@ -16,7 +16,7 @@ from idcensus.census import run_census
 from idcensus.collect import account, credentials, registry
 from idcensus.collect.contract import CollectOptions
 from idcensus.collect.org import list_active_accounts
-from idcensus.store import commit
+from idcensus.store import findings as store_findings
 from idcensus.store.export import Exporter, decode_lines
 from idcensus.store.setup import ensure_bucket, ensure_table
 from idcensus.store.state import StateTable
@@ -66,7 +66,7 @@ def test_planted_problems_found_controls_clean_on_both_paths(planted_org, monkey
     prod = org.accounts["prod"]
     s3.put_object(Bucket=BUCKET, Key=f"{PREFIX}suppressions.json", Body=suppression_file(prod))
     extra: dict[str, int] = {}
-    real = commit.write_findings
+    real = store_findings.write_findings
 
     def counted(*args, **kwargs):  # the calls the findings step makes, apart from collection
         before = dict(f.counter.calls)
@@ -74,7 +74,7 @@ def test_planted_problems_found_controls_clean_on_both_paths(planted_org, monkey
         extra.update({k: n - before.get(k, 0) for k, n in f.counter.calls.items() if n != before.get(k, 0)})
         return out
 
-    monkeypatch.setattr(commit, "write_findings", counted)
+    monkeypatch.setattr(store_findings, "write_findings", counted)
     run_census(f, list_active_accounts(f.client("organizations")), role_name=READ_ROLE, external_id=EXTERNAL_ID,
                state=StateTable(f.resource("dynamodb"), "state"), exporter=Exporter(s3, BUCKET, PREFIX),
                options=CollectOptions(regions=("us-east-1",)))

@@ -17,8 +17,8 @@ from typing import Any
 
 from idcensus.errors import IdcensusError
 from idcensus.model.changes import changes_between
+from idcensus.model.findings import DERIVED_TYPES as DERIVED
 from idcensus.store.export import Exporter, FileEntry, LatestMoved
-from idcensus.store.findings import DERIVED, write_findings
 from idcensus.store.notify import RUN_COMPLETED
 from idcensus.store.state import StateTable
 
@@ -36,6 +36,8 @@ def publish_run(exporter: Exporter, *, run_id: str, base_run_id: str | None, sta
     latest.json is replaced only if it is still the version read here (an S3 conditional write), so
     of two closers racing one publishes and the other reads again: it then finds its own run there
     (its first write landed but the answer was lost), or rebases onto the run just published."""
+    from idcensus.store.findings import write_findings  # the rules: loaded where a census closes, not by the stream
+
     files = [f for f in files if f.type not in DERIVED]  # a retry before the commit point writes them again
     for _ in range(PUBLISH_ATTEMPTS):
         latest, etag = exporter.latest_tagged()
