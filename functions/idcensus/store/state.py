@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,42 +45,31 @@ class StateTable:
         """sk -> item for every item of the account: records (hash, deleted, type), the stream's
         `activity#` items (last_activity_at) and the latest check (`check#latest`). One Query per
         account run serves the diff, the activity overlay and the check."""
-        items: dict[str, dict[str, Any]] = {}
-        params: dict[str, Any] = {
-            "KeyConditionExpression": Key("pk").eq(pk(account_id)),
-            "ProjectionExpression": "sk, content_hash, deleted, record_type, last_activity_at, #check",
-            "ExpressionAttributeNames": {"#check": "check"},
-        }
-        while True:
-            page = self.table.query(**params)
-            for item in page["Items"]:
-                items[item["sk"]] = item
-            if "LastEvaluatedKey" not in page:
-                return items
-            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return {item["sk"]: item for item in self._query(
+            KeyConditionExpression=Key("pk").eq(pk(account_id)),
+            ProjectionExpression="sk, content_hash, deleted, record_type, last_activity_at, #check",
+            ExpressionAttributeNames={"#check": "check"})}
 
     def records(self, account_id: str) -> list[dict[str, Any]]:
         """Every live record of the account as last collected (the carry-forward of a run that
         could not see some of them)."""
-        records: list[dict[str, Any]] = []
-        params: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(pk(account_id))}
-        while True:
-            page = self.table.query(**params)
-            records += [self.decode(i) for i in page["Items"] if "record_type" in i and "id" in i
-                        and not i.get("deleted") and not i["sk"].startswith(("activity#", "check#"))]
-            if "LastEvaluatedKey" not in page:
-                return records
-            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [self.decode(i) for i in self._query(KeyConditionExpression=Key("pk").eq(pk(account_id)))
+                if "record_type" in i and "id" in i and not i.get("deleted")
+                and not i["sk"].startswith(("activity#", "check#"))]
 
     def records_of(self, account_id: str, type_: str) -> list[dict[str, Any]]:
         """The account's live records of one type (one Query on the sort key's prefix)."""
-        records: list[dict[str, Any]] = []
-        params: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(pk(account_id)) & Key("sk").begins_with(f"{type_}#")}
+        condition = Key("pk").eq(pk(account_id)) & Key("sk").begins_with(f"{type_}#")
+        return [self.decode(i) for i in self._query(KeyConditionExpression=condition)
+                if "record_type" in i and not i.get("deleted")]
+
+    def _query(self, **params: Any) -> Iterator[dict[str, Any]]:
+        """Every item a Query matches, page after page."""
         while True:
             page = self.table.query(**params)
-            records += [self.decode(i) for i in page["Items"] if "record_type" in i and not i.get("deleted")]
+            yield from page["Items"]
             if "LastEvaluatedKey" not in page:
-                return records
+                return
             params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def put_organization(self, account_ids: Iterable[str], organization_id: str | None) -> None:
