@@ -19,6 +19,12 @@ Most of the suite's CPU went to work no test reads:
   clients for, and the code makes a session per assumed account; here all sessions of a process
   share one botocore Loader, which keeps what it parsed (as one session's does). The e2e tests'
   child CLI processes get this too (share_botocore_models, tests/e2e/conftest.py).
+* Group membership. moto's GetAccountAuthorizationDetails asks `user in group.users` (a list scan)
+  for every user and group: 400 million comparisons for the large-account test's 20,000-member
+  group. Here a group's member list also counts its members by identity, which is what the scan
+  compares (moto's User has no __eq__).
+* moto's server lists and stats its package folder on every request to find the backend; the
+  emulator lists it once (emulator/idcensus_emulator/server.py), which the e2e tests use.
 * Garbage collection: moto and botocore make millions of objects; with the default threshold
   (2,000 allocations) full collections of that heap took over a third of a test process's CPU.
 
@@ -35,6 +41,7 @@ import gc
 import json
 import re
 import threading
+from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
@@ -138,6 +145,55 @@ def all_aws_managed_policies():
         _state["all_aws_managed_policies"] = False
 
 
+# ------------------------------------------------------------------ group members
+
+
+class _Members(list):
+    """A moto group's `users`: a list (moto appends, removes and iterates it) whose `in` is a lookup."""
+
+    def __init__(self, items=()):
+        super().__init__(items)
+        self._recount()
+
+    def _recount(self) -> None:
+        self._ids = Counter(map(id, self))
+
+    def __contains__(self, item) -> bool:
+        return self._ids[id(item)] > 0
+
+    def append(self, item) -> None:
+        super().append(item)
+        self._ids[id(item)] += 1
+
+    def remove(self, item) -> None:
+        super().remove(item)
+        self._ids[id(item)] -= 1
+
+    def __reduce_ex__(self, protocol):  # copies (snapshot/restore) count their own members
+        return type(self), (list(self),)
+
+
+def _recounting(name: str):
+    def mutate(self, *args, **kwargs):
+        result = getattr(list, name)(self, *args, **kwargs)
+        self._recount()
+        return result
+    return mutate
+
+
+for _name in ("extend", "insert", "pop", "clear", "sort", "reverse", "__setitem__", "__delitem__", "__iadd__"):
+    setattr(_Members, _name, _recounting(_name))
+
+
+def _indexed_members(group_init):
+    def init(self, *args, **kwargs) -> None:
+        group_init(self, *args, **kwargs)
+        assert type(self.users) is list, "moto's Group.users is no longer a list"
+        self.users = _Members(self.users)
+    init.indexed = True
+    return init
+
+
 # ------------------------------------------------------------------ resets
 
 
@@ -221,7 +277,7 @@ def restore(state: dict) -> None:
 def install() -> None:
     """Everything above, in this process (the pytest processes: tests/conftest.py)."""
     from moto.core.base_backend import BackendDict, BaseBackend
-    from moto.iam.models import IAMBackend
+    from moto.iam.models import Group, IAMBackend
     from moto.ssoadmin.models import SSOAdminBackend
 
     # Fail loudly, not slowly, if an upgrade moves what this replaces.
@@ -230,8 +286,10 @@ def install() -> None:
     assert "reset" in vars(BackendDict), "moto moved BackendDict.reset"
     if IAMBackend._init_aws_policies is _init_aws_policies:
         return
+    assert not getattr(Group.__init__, "indexed", False)
     IAMBackend._init_aws_policies = _init_aws_policies
     SSOAdminBackend._find_managed_policy = _sso_policies(SSOAdminBackend._find_managed_policy)
+    Group.__init__ = _indexed_members(Group.__init__)
     BaseBackend.reset, BackendDict.reset = _resets(BaseBackend.reset, BackendDict.reset.__func__)
     share_botocore_models()
     gc.set_threshold(*GC_THRESHOLD)

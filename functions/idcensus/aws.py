@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections import Counter
@@ -10,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 
 from idcensus.arns import partition, role_arn
@@ -52,6 +55,32 @@ class CallCounter:
 
 
 Hook = tuple[str, Callable]
+
+
+class _SearchPaths(list):
+    """boto3 appends its data folder to a session's loader each time it makes a Session; shared, once."""
+
+    def append(self, path) -> None:
+        if path not in self:
+            super().append(path)
+
+
+@functools.cache
+def _shared_loader() -> botocore.loaders.Loader:
+    """One botocore Loader for every assumed-role session of this process. Each boto3 Session would
+    otherwise parse the JSON models (IAM's alone is ~1 MB, endpoints.json more) of every service it
+    makes a client for, again for each account: the CLI census, a warm collector Lambda's next
+    account, the check's probes. Parsed models are read-only and the same for every identity."""
+    extra = [os.path.expanduser(p) for p in os.environ.get("AWS_DATA_PATH", "").split(os.pathsep) if p]
+    return botocore.loaders.Loader(extra_search_paths=_SearchPaths(extra))
+
+
+def assumed_session(access_key: str, secret_key: str, token: str) -> boto3.Session:
+    """A session for temporary credentials that shares this process's parsed service models."""
+    core = botocore.session.Session()
+    core.register_component("data_loader", _shared_loader())
+    return boto3.Session(botocore_session=core, aws_access_key_id=access_key, aws_secret_access_key=secret_key,
+                         aws_session_token=token)
 
 
 @dataclass
@@ -107,11 +136,7 @@ class ClientFactory:
             creds = self.client("sts").assume_role(**params)["Credentials"]
         except Exception as exc:  # noqa: BLE001 - translated, then re-raised as one type
             raise AccountUnreachable(f"cannot assume {role_arn}: {translate(exc, 'sts:AssumeRole')}") from exc
-        session = boto3.Session(
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
-        )
+        session = assumed_session(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
         return ClientFactory(
             session=session,
             region=self.region,
