@@ -73,7 +73,8 @@ def cli_run(fault: WriteFault | None = None) -> None:
 
 def replay_published() -> tuple[int, int]:
     """Replay every published changes feed; assert it rebuilds the latest snapshot. (runs, changes)."""
-    exporter = Exporter(boto3.client("s3"), "exports")
+    s3 = boto3.client("s3")
+    exporter = Exporter(s3, "exports")
     chain, run_id = [], exporter.latest()["run_id"]
     while run_id:
         manifest = exporter.manifest(run_id)
@@ -83,7 +84,7 @@ def replay_published() -> tuple[int, int]:
     changes = 0
     for manifest in reversed(chain):
         for f in manifest["files"]:
-            body = boto3.client("s3").get_object(Bucket="exports", Key=f["key"])["Body"].read()
+            body = s3.get_object(Bucket="exports", Key=f["key"])["Body"].read()
             assert hashlib.sha256(body).hexdigest() == f["sha256"], f["key"]  # never rewritten after publishing
             if f["kind"] != "changes":
                 continue
@@ -101,16 +102,17 @@ def replay_published() -> tuple[int, int]:
     latest = chain[0]
     snapshot = {(r["account_id"], r["type"], r["id"]): content_hash(r) for f in latest["files"]
                 if f["kind"] == "snapshot"
-                for r in decode_lines(boto3.client("s3").get_object(Bucket="exports", Key=f["key"])["Body"].read())}
+                for r in decode_lines(s3.get_object(Bucket="exports", Key=f["key"])["Body"].read())}
     assert view == snapshot
     return len(chain), changes
 
 
 def users_in_latest() -> set[str]:
-    exporter = Exporter(boto3.client("s3"), "exports")
+    s3 = boto3.client("s3")
+    exporter = Exporter(s3, "exports")
     manifest = exporter.manifest(exporter.latest()["run_id"])
     return {r["data"]["name"] for f in manifest["files"] if f["kind"] == "snapshot" and f["type"] == "iam.user"
-            for r in decode_lines(boto3.client("s3").get_object(Bucket="exports", Key=f["key"])["Body"].read())}
+            for r in decode_lines(s3.get_object(Bucket="exports", Key=f["key"])["Body"].read())}
 
 
 # `make test` faults every STRIDE-th write step, each fault kind at its own offset, so the three kinds
@@ -156,7 +158,7 @@ class QueueDriver:
     empty is swept after its timeout (the claim and the listing aged to look it)."""
 
     def __init__(self):
-        sqs = boto3.client("sqs")
+        self.sqs = sqs = boto3.client("sqs")
         self.settings = Settings(table_name="state", bucket_name="exports", run_timeout_minutes=60,
                                  account_queue_url=sqs.create_queue(QueueName="accounts")["QueueUrl"],
                                  finish_queue_url=sqs.create_queue(QueueName="finish")["QueueUrl"],
@@ -185,8 +187,8 @@ class QueueDriver:
 
     def drain(self, pipeline: Pipeline) -> None:
         while True:
-            accounts = receive(self.settings.account_queue_url)
-            finishes = receive(self.settings.finish_queue_url)
+            accounts = receive(self.settings.account_queue_url, self.sqs)
+            finishes = receive(self.settings.finish_queue_url, self.sqs)
             if not accounts and not finishes:
                 break
             for body in accounts:
@@ -196,7 +198,7 @@ class QueueDriver:
                     until_done(lambda b=body: pipeline.dead_letter(b))
                 else:
                     until_done(lambda b=body: pipeline.close(b["run_id"]))
-        self.notices += receive(self.settings.vendor_queue_url)
+        self.notices += receive(self.settings.vendor_queue_url, self.sqs)
 
 
 def until_done(invoke):
@@ -209,8 +211,8 @@ def until_done(invoke):
     raise AssertionError("still crashing after redelivery")
 
 
-def receive(url: str) -> list[dict]:
-    sqs, out = boto3.client("sqs"), []
+def receive(url: str, sqs=None) -> list[dict]:
+    sqs, out = sqs or boto3.client("sqs"), []
     while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
         for m in batch:
             out.append(json.loads(m["Body"]))
