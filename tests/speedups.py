@@ -15,14 +15,22 @@ Most of the suite's CPU went to work no test reads:
   backend the block used (IAM's policies, EC2's ~1,300 AMIs per region...) and then drops them all.
   Here the backends' own clean-up still runs (S3 closes its temporary files, Batch stops its jobs);
   the rebuild nobody can reach is skipped. The next block still starts from new, empty backends.
-* botocore's service models. Each boto3.Session parses the JSON models of the services it makes
-  clients for, and the code makes a session per assumed account; here all sessions of a process
-  share one botocore Loader, which keeps what it parsed (as one session's does). The e2e tests'
-  child CLI processes get this too (share_botocore_models, tests/e2e/conftest.py).
+* botocore clients. Each boto3.Session parses the JSON models of the services it makes clients for
+  (idcensus's assumed-role sessions share one loader themselves: idcensus/aws.py; the tests' and
+  moto's own sessions do not); here all sessions of a process share one botocore Loader, which keeps
+  what it parsed (as one session's does). Each client also renames the events it emits through
+  botocore's alias table from a cold cache, and builds an SSL context the tests' plain-HTTP loopback
+  never uses: here both are made once per process. The e2e tests' child CLI processes get this too
+  (share_botocore_models, tests/e2e/conftest.py).
 * Group membership. moto's GetAccountAuthorizationDetails asks `user in group.users` (a list scan)
   for every user and group: 400 million comparisons for the large-account test's 20,000-member
   group. Here a group's member list also counts its members by identity, which is what the scan
   compares (moto's User has no __eq__).
+* DynamoDB items. moto serializes a Query's items through its generic, shape-driven serializer,
+  value by value: a fifth of the large-account test. The items of Query, Scan, GetItem and
+  BatchGetItem are already in DynamoDB's JSON form, so here they are written with json.dumps (binary
+  as base64, as the serializer writes it); anything else, or anything unexpected, goes the long way.
+  tests/aws/test_speedups.py checks both give the same answer.
 * moto's server lists and stats its package folder on every request to find the backend; the
   emulator lists it once (emulator/idcensus_emulator/server.py), which the e2e tests use.
 * Garbage collection: moto and botocore make millions of objects; with the default threshold
@@ -35,6 +43,7 @@ copy of it, as if the same calls had been made again.
 from __future__ import annotations
 
 import atexit
+import base64
 import copy
 import copyreg
 import gc
@@ -47,6 +56,8 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
+import botocore.hooks
+import botocore.httpsession
 import botocore.loaders
 import botocore.session
 
@@ -71,9 +82,44 @@ def _shared_loader(search_path_string=None):
     return _loaders[search_path_string]
 
 
+_aliased: dict[str, str] = {}
+
+
+def _alias_once(alias_event_name):
+    """botocore renames each event it emits through a table of old service names, and caches that per
+    client: every new client starts cold. The renaming depends on the name alone; cache it per process."""
+    def alias(self, event_name: str) -> str:
+        if self._event_aliases is not botocore.hooks.EVENT_ALIASES:
+            return alias_event_name(self, event_name)
+        if event_name not in _aliased:
+            _aliased[event_name] = alias_event_name(self, event_name)
+        return _aliased[event_name]
+    alias.once = True
+    return alias
+
+
+_ssl_context: list = []
+
+
+def _one_ssl_context(self):
+    """botocore builds an SSL context (and reads the CA bundle) for every client; the tests only speak
+    plain HTTP to loopback (tests/conftest.py refuses anything else), so one context is plenty."""
+    if not _ssl_context:
+        _ssl_context.append(botocore.httpsession.create_urllib3_context())
+    return _ssl_context[0]
+
+
 def share_botocore_models() -> None:
+    """What each botocore client would otherwise redo: the models a session parses, the event names a
+    client renames, its SSL context. In the pytest processes and the e2e tests' child CLIs."""
     assert botocore.session.create_loader in (_create_loader, _shared_loader), "botocore moved create_loader"
     botocore.session.create_loader = _shared_loader
+    aliaser = botocore.hooks.EventAliaser
+    if not getattr(aliaser._alias_event_name, "once", False):
+        aliaser._alias_event_name = _alias_once(aliaser._alias_event_name)
+    session = botocore.httpsession.URLLib3Session
+    assert callable(getattr(session, "_get_ssl_context", None)), "botocore moved _get_ssl_context"
+    session._get_ssl_context = _one_ssl_context
 
 
 # ------------------------------------------------------------------ AWS-managed policies
@@ -194,6 +240,35 @@ def _indexed_members(group_init):
     return init
 
 
+# ------------------------------------------------------------------ DynamoDB items
+
+_ITEM_OPERATIONS = {"Query", "Scan", "GetItem", "BatchGetItem"}
+_ITEM_RESULT_KEYS = {"Items", "Count", "ScannedCount", "LastEvaluatedKey", "ConsumedCapacity", "Item", "Responses",
+                     "UnprocessedKeys"}
+
+
+def _base64(value):
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode()
+    raise TypeError(type(value).__name__)
+
+
+def _items_as_json(execute_result):
+    def fast(self, context):
+        result = self.result
+        if (context.operation_model.name in _ITEM_OPERATIONS and isinstance(result, dict)
+                and result.keys() <= _ITEM_RESULT_KEYS and None not in result.values()):
+            try:
+                body = json.dumps(result, default=_base64)
+            except TypeError:  # a value the serializer knows how to write and json does not
+                return execute_result(self, context)
+            status, headers, _ = execute_result(type(self)({}), context)  # status and headers as moto makes them
+            return status, headers, body
+        return execute_result(self, context)
+    fast.original = execute_result
+    return fast
+
+
 # ------------------------------------------------------------------ resets
 
 
@@ -277,6 +352,7 @@ def restore(state: dict) -> None:
 def install() -> None:
     """Everything above, in this process (the pytest processes: tests/conftest.py)."""
     from moto.core.base_backend import BackendDict, BaseBackend
+    from moto.dynamodb.responses import DynamoResult
     from moto.iam.models import Group, IAMBackend
     from moto.ssoadmin.models import SSOAdminBackend
 
@@ -290,6 +366,8 @@ def install() -> None:
     IAMBackend._init_aws_policies = _init_aws_policies
     SSOAdminBackend._find_managed_policy = _sso_policies(SSOAdminBackend._find_managed_policy)
     Group.__init__ = _indexed_members(Group.__init__)
+    assert "execute_result" not in vars(DynamoResult), "moto's DynamoResult serializes itself now"
+    DynamoResult.execute_result = _items_as_json(DynamoResult.execute_result)
     BaseBackend.reset, BackendDict.reset = _resets(BaseBackend.reset, BackendDict.reset.__func__)
     share_botocore_models()
     gc.set_threshold(*GC_THRESHOLD)

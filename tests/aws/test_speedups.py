@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import boto3
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tests import speedups
 from tests.aws.conftest import ACCOUNT, moto_in_process
 
@@ -46,3 +48,52 @@ def test_indexed_group_members_answer_as_moto_does():
         iam.remove_user_from_group(UserName="ann", GroupName="devs")
         iam.add_user_to_group(UserName="cat", GroupName="admins")
         assert memberships(iam)["groups_of"] == {"ann": ["admins"], "ben": ["devs"], "cat": ["admins"]}
+
+
+ATTRIBUTE = st.recursive(
+    st.one_of(st.text(max_size=8).map(lambda s: {"S": s}), st.integers().map(lambda n: {"N": str(n)}),
+              st.binary(max_size=16).map(lambda b: {"B": b}), st.booleans().map(lambda b: {"BOOL": b}),
+              st.just({"NULL": True}), st.sets(st.text(min_size=1, max_size=4), min_size=1, max_size=3).map(
+                  lambda s: {"SS": sorted(s)}),
+              st.sets(st.binary(min_size=1, max_size=4), min_size=1, max_size=3).map(lambda s: {"BS": sorted(s)})),
+    lambda inner: st.one_of(st.lists(inner, max_size=3).map(lambda v: {"L": v}),
+                            st.dictionaries(st.text(min_size=1, max_size=5), inner, max_size=3).map(lambda v: {"M": v})),
+    max_leaves=8)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(items=st.lists(st.dictionaries(st.text(alphabet="abcdef", min_size=1, max_size=4), ATTRIBUTE, max_size=4),
+                      min_size=1, max_size=5))
+def test_items_written_as_json_read_back_as_moto_serializes_them(items):
+    from moto.dynamodb.responses import DynamoResult
+
+    fast = DynamoResult.execute_result
+    assert fast.original, "the speedup is off"
+    with moto_in_process():
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        ddb.create_table(TableName="t", BillingMode="PAY_PER_REQUEST",
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                               {"AttributeName": "sk", "AttributeType": "S"}])
+        for n, item in enumerate(items):
+            item = {k: v for k, v in item.items() if k not in ("pk", "sk")}
+            ddb.put_item(TableName="t", Item={**item, "pk": {"S": "p"}, "sk": {"S": f"{n:03d}"}})
+        calls = [
+            lambda: ddb.query(TableName="t", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p"}},
+                              Limit=2, ReturnConsumedCapacity="TOTAL"),
+            lambda: ddb.scan(TableName="t", ProjectionExpression="sk, a"),
+            lambda: ddb.get_item(TableName="t", Key={"pk": {"S": "p"}, "sk": {"S": "000"}}),
+            lambda: ddb.get_item(TableName="t", Key={"pk": {"S": "p"}, "sk": {"S": "none"}}),
+            lambda: ddb.batch_get_item(RequestItems={"t": {"Keys": [{"pk": {"S": "p"}, "sk": {"S": "000"}}]}}),
+            lambda: ddb.describe_table(TableName="t")["Table"]["KeySchema"],  # not an item operation: the long way
+        ]
+        answers = [call() for call in calls]
+        DynamoResult.execute_result = fast.original
+        try:
+            expected = [call() for call in calls]
+        finally:
+            DynamoResult.execute_result = fast
+    for got, want in zip(answers, expected, strict=True):
+        if isinstance(got, dict):
+            got, want = ({k: v for k, v in a.items() if k != "ResponseMetadata"} for a in (got, want))
+        assert got == want
