@@ -84,7 +84,8 @@ def test_large_account_through_the_cli_and_the_queue(org, large, cli, s3):
     assert out["collected"]["failed"] == 0, out
     (notice,) = out["vendor_notices"]
     check_export(s3, env["BUCKET_NAME"], manifest_of(s3, env["BUCKET_NAME"], notice), account, names)
-    # The current state holds the group whole too (chunked past DynamoDB's 400 KB item limit).
+    # The current state holds the group whole too: 1.7 MB of JSON, past DynamoDB's 400 KB item limit, stored
+    # compressed (and in chunks when it does not compress enough: tests/aws/test_large_records.py).
     state = StateTable(boto3.resource("dynamodb"), Settings.from_env().table_name)
     group = next(r for r in state.records(account) if r["type"] == "iam.group" and r["data"]["name"] == GROUP)
     assert len(group["data"]["members"]) == MEMBERS
