@@ -56,6 +56,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
+import botocore.endpoint_provider
 import botocore.hooks
 import botocore.httpsession
 import botocore.loaders
@@ -109,9 +110,25 @@ def _one_ssl_context(self):
     return _ssl_context[0]
 
 
+_rulesets: dict[tuple[int, int], tuple] = {}
+
+
+def _endpoint_provider_init(self, ruleset_data, partition_data, excluded_params=None) -> None:
+    """botocore parses a service's endpoint rule set into rule objects for every client; evaluating them
+    changes nothing in them, so clients of a service share one parse (the shared loader hands every
+    client the same rule set data)."""
+    key = (id(ruleset_data), id(partition_data))
+    if key not in _rulesets:  # the data are kept with the parse, so their ids stay theirs
+        _rulesets[key] = (ruleset_data, partition_data,
+                          botocore.endpoint_provider.RuleSet(**ruleset_data, partitions=partition_data))
+    self.ruleset = _rulesets[key][2]
+    self._excluded_params = excluded_params or frozenset()
+
+
 def share_botocore_models() -> None:
-    """What each botocore client would otherwise redo: the models a session parses, the event names a
-    client renames, its SSL context. In the pytest processes and the e2e tests' child CLIs."""
+    """What each botocore client would otherwise redo: the models a session parses, the endpoint rules
+    it builds from them, the event names it renames, its SSL context. In the pytest processes and the
+    e2e tests' child CLIs."""
     assert botocore.session.create_loader in (_create_loader, _shared_loader), "botocore moved create_loader"
     botocore.session.create_loader = _shared_loader
     aliaser = botocore.hooks.EventAliaser
@@ -120,6 +137,12 @@ def share_botocore_models() -> None:
     session = botocore.httpsession.URLLib3Session
     assert callable(getattr(session, "_get_ssl_context", None)), "botocore moved _get_ssl_context"
     session._get_ssl_context = _one_ssl_context
+    provider = botocore.endpoint_provider.EndpointProvider
+    if provider.__init__ is not _endpoint_provider_init:
+        # what this replaces sets these two attributes and nothing else
+        assert set(provider.__init__.__code__.co_names) == {"RuleSet", "ruleset", "_excluded_params", "frozenset"}, \
+            "botocore's EndpointProvider.__init__ changed"
+        provider.__init__ = _endpoint_provider_init
 
 
 # ------------------------------------------------------------------ AWS-managed policies

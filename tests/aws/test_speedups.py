@@ -97,3 +97,18 @@ def test_items_written_as_json_read_back_as_moto_serializes_them(items):
         if isinstance(got, dict):
             got, want = ({k: v for k, v in a.items() if k != "ResponseMetadata"} for a in (got, want))
         assert got == want
+
+
+def test_clients_sharing_endpoint_rules_still_resolve_their_own_region(monkeypatch):
+    import botocore.endpoint_provider
+
+    assert botocore.endpoint_provider.EndpointProvider.__init__ is speedups._endpoint_provider_init, "the speedup is off"
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    session = boto3.Session(aws_access_key_id="k", aws_secret_access_key="s")
+    urls = {region: session.client("sts", region_name=region).meta.endpoint_url
+            for region in ("us-east-1", "eu-west-1", "cn-north-1", "us-gov-west-1")}
+    assert urls == {"us-east-1": "https://sts.us-east-1.amazonaws.com", "eu-west-1": "https://sts.eu-west-1.amazonaws.com",
+                    "cn-north-1": "https://sts.cn-north-1.amazonaws.com.cn",
+                    "us-gov-west-1": "https://sts.us-gov-west-1.amazonaws.com"}
+    first, second = (session.client("sts", region_name=r)._ruleset_resolver._provider for r in ("us-east-1", "eu-west-1"))
+    assert first.ruleset is second.ruleset
