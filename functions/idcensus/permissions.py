@@ -82,6 +82,7 @@ CENTRAL_ACTIONS: dict[str, tuple[str, ...]] = {
         "s3:ListBucket",
         "s3:PutObject",
         "sqs:SendMessage",
+        "events:PutEvents",  # a published refresh run is an event too, as a census run is (store/notify.py)
     ),
     # Historical activity from a trail's log files (the trail bucket is read, the export bucket written).
     "backfill": (

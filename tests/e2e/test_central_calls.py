@@ -131,11 +131,30 @@ def test_activity_functions_call_exactly_what_they_are_granted(org, monkeypatch)
         batch.add_raw(json.dumps(eventbridge(record)))
     assert batch.finish().counts["refresh_requested"] == 1
 
+    # A census of prod published first: a refresh is published as a run on its chain, and announced.
+    from idcensus.census import run_census
+    from idcensus.collect import account, registry
+    from idcensus.collect.contract import AccountInfo, CollectOptions
+    from idcensus.store.export import Exporter
+    from idcensus.store.state import StateTable
+
+    census = ClientFactory.from_environment(hooks=org.gaps)
+    with monkeypatch.context() as only_identities:  # what a refresh re-reads: Tier 1 is enough
+        only_identities.setattr(account, "COLLECTED", tuple(c for c in registry.COLLECTED if c.tier == "identity"))
+        run_census(census, [AccountInfo(prod, name="prod")], role_name=READ_ROLE, external_id=EXTERNAL_ID,
+                   state=StateTable(census.resource("dynamodb"), "activity-calls"),
+                   exporter=Exporter(census.client("s3"), "activity-calls-bucket"),
+                   options=CollectOptions(regions=("us-east-1",)))
+    iam = member_session(prod, org.management_id).client("iam")
+    iam.tag_user(UserName="carol", Tags=[{"Key": "calls", "Value": "refreshed"}])  # a change for the refresh to see
+
     refresh = services["refresh"].refresh_batch("calls")
     for message in sqs.receive_message(QueueUrl=refresh_url, MaxNumberOfMessages=10)["Messages"]:
         refresh.add_message(message["Body"])
     refresh.add(prod, "iam.user", "no-such-user")  # gone: looked up by name (Query)
-    assert refresh.finish().counts["created"] == 1
+    refreshed = refresh.finish()
+    iam.untag_user(UserName="carol", TagKeys=["calls"])  # the session's organization as the other tests know it
+    assert refreshed.counts["updated"] == 1 and refreshed.refresh_manifest_key  # carol's tag: a refresh run
 
     boto3.client("s3").create_bucket(Bucket="activity-calls-trail")
     day = datetime.now(UTC)
