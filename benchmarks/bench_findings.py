@@ -16,13 +16,14 @@ import random
 import sys
 import time
 import tracemalloc
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from tests.findings_records import (  # noqa: E402
     ADMIN_ARN,
     ADMIN_DOC,
+    NOW,
+    ago,
     allow,
     assignment,
     doc,
@@ -41,12 +42,7 @@ from tests.findings_records import (  # noqa: E402
 
 from idcensus.findings.run import evaluate  # noqa: E402
 
-NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 READ = "arn:aws:iam::aws:policy/ReadOnlyAccess"
-
-
-def ago(days: int) -> datetime:
-    return NOW - timedelta(days=days)
 
 
 def account_records(n: int, account: str, principals: int, rnd: random.Random) -> list[dict]:

@@ -9,6 +9,7 @@ import pytest
 from tests import speedups
 from tests.aws.conftest import ACCOUNT, factory, moto_in_process
 from tests.faults import query_error
+from tests.run_events import run_events
 
 from idcensus.census import collect_one
 from idcensus.collect.contract import AccountInfo
@@ -210,22 +211,17 @@ def test_role_refresh_tells_sister_accounts_from_outsiders(census):
 
 def test_a_published_refresh_run_is_an_event_on_the_default_bus_as_a_census_run_is(census):
     """The customer's rule for idcensus.run.completed sees refresh runs too, told apart by kind."""
-    sqs, events = boto3.client("sqs"), boto3.client("events")
-    url = sqs.create_queue(QueueName="customer-automation")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="idcensus-runs", EventPattern=json.dumps(
-        {"source": ["idcensus"], "detail-type": ["idcensus.run.completed"]}))
-    events.put_targets(Rule="idcensus-runs", Targets=[{"Id": "queue", "Arn": arn}])
+    sqs = boto3.client("sqs")
     service = ActivityService(census.settings.model_copy(update={"event_bus_name": "default"}), factory())
-    boto3.client("iam").tag_user(UserName="carol", Tags=[{"Key": "team", "Value": "audit"}])
-    _, result = refresh(service, ("iam.user", "carol"))
-    vendor = sqs.receive_message(QueueUrl=census.settings.vendor_queue_url, MaxNumberOfMessages=10)["Messages"]
-    (message,) = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
-    event = json.loads(message["Body"])
-    assert (event["source"], event["detail-type"]) == ("idcensus", "idcensus.run.completed")
-    assert event["detail"]["kind"] == "refresh" and event["detail"]["manifest_key"] == result.refresh_manifest_key
-    assert [json.loads(m["Body"]) for m in vendor] == [event["detail"]]  # the vendor's notice, word for word
+    with run_events() as received:
+        boto3.client("iam").tag_user(UserName="carol", Tags=[{"Key": "team", "Value": "audit"}])
+        _, result = refresh(service, ("iam.user", "carol"))
+        vendor = sqs.receive_message(QueueUrl=census.settings.vendor_queue_url, MaxNumberOfMessages=10)["Messages"]
+        (event,) = received()
+        assert (event["source"], event["detail-type"]) == ("idcensus", "idcensus.run.completed")
+        assert event["detail"]["kind"] == "refresh" and event["detail"]["manifest_key"] == result.refresh_manifest_key
+        assert [json.loads(m["Body"]) for m in vendor] == [event["detail"]]  # the vendor's notice, word for word
 
-    boto3.client("iam").tag_user(UserName="carol", Tags=[{"Key": "team", "Value": "audit"}])  # nothing changes
-    refresh(service, ("iam.user", "carol"))
-    assert not sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages")  # no run, no event
+        boto3.client("iam").tag_user(UserName="carol", Tags=[{"Key": "team", "Value": "audit"}])  # nothing changes
+        refresh(service, ("iam.user", "carol"))
+        assert received() == []  # no run, no event

@@ -5,6 +5,7 @@ import json
 import boto3
 import pytest
 from tests.e2e.test_collect_cli import records_of
+from tests.run_events import run_events
 
 from idcensus.aws import ClientFactory
 from idcensus.pipeline import Pipeline
@@ -73,19 +74,9 @@ def test_redelivered_message_is_counted_once(env, org):
 
 def test_completed_run_is_an_event_on_the_default_bus(env, org):
     """The customer's own rule on the default bus receives the run, with the vendor notice as detail."""
-    sqs, events = boto3.client("sqs"), boto3.client("events")
-    url = sqs.create_queue(QueueName="customer-automation")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="idcensus-runs", EventPattern=json.dumps(
-        {"source": ["idcensus"], "detail-type": ["idcensus.run.completed"]}))
-    events.put_targets(Rule="idcensus-runs", Targets=[{"Id": "queue", "Arn": arn}])
-    try:
+    with run_events() as received:
         out = run_pipeline(env, ClientFactory.from_environment(hooks=org.gaps))
         (notice,) = out["vendor_notices"]
-        (message,) = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-        event = json.loads(message["Body"])
+        (event,) = received()
         assert (event["source"], event["detail-type"]) == ("idcensus", "idcensus.run.completed")
         assert event["detail"] == notice
-    finally:
-        events.remove_targets(Rule="idcensus-runs", Ids=["queue"])
-        events.delete_rule(Name="idcensus-runs")
