@@ -21,7 +21,7 @@ from idcensus.collect.org import list_active_accounts
 from idcensus.settings import Settings
 from idcensus.store.commit import RunSuperseded, publish_run, run_notice
 from idcensus.store.export import Exporter
-from idcensus.store.notify import put_run_event
+from idcensus.store.notify import announce
 from idcensus.store.runs import RunTable
 from idcensus.store.state import StateTable
 
@@ -111,11 +111,7 @@ class Pipeline:
             self.runs.mark_closed(run_id, None, now_iso(), status="superseded")
             raise
         manifest_key = f"{self.exporter.run_prefix(run_id)}manifest.json"
-        notice = run_notice(self.exporter.bucket, manifest_key, manifest)  # before marking closed: a crash
-        if self.settings.vendor_queue_url:  # in between sends them again, never never
-            self.sqs.send_message(QueueUrl=self.settings.vendor_queue_url, MessageBody=json.dumps(notice))
-        if self.settings.event_bus_name:
-            put_run_event(self.factory.client("events"), self.settings.event_bus_name, notice)
+        announce(self.factory, self.sqs, self.settings, run_notice(self.exporter.bucket, manifest_key, manifest))
         self.runs.mark_closed(run_id, manifest_key, manifest["finished_at"])
         return manifest
 

@@ -1,6 +1,7 @@
-"""The run-completed event on the customer's EventBridge bus (beside the vendor's SQS notice), so the
-customer's own automation can react: source `idcensus`, detail-type `idcensus.run.completed`, the
-notice as detail."""
+"""A published run announced: the vendor's SQS notice, and the run-completed event on the customer's
+EventBridge bus so their own automation can react (source `idcensus`, detail-type
+`idcensus.run.completed`, the notice as detail). Census runs (pipeline.close) and refresh runs
+(stream/service.py) announce the same way."""
 
 from __future__ import annotations
 
@@ -24,3 +25,13 @@ def put_run_event(events, bus: str, notice: dict[str, Any]) -> None:
         entry = answer["Entries"][0]
         raise EventNotPut(f"EventBridge refused the run event on bus {bus}: {entry.get('ErrorCode')} "
                           f"{entry.get('ErrorMessage')}")
+
+
+def announce(factory, sqs, settings, notice: dict[str, Any]) -> None:
+    """The notice on the vendor queue and the event on the bus, where the settings name them. Called
+    after the run is published and before it is marked done, so a crash in between sends them again
+    (at least once, never zero times)."""
+    if settings.vendor_queue_url:
+        sqs.send_message(QueueUrl=settings.vendor_queue_url, MessageBody=json.dumps(notice))
+    if settings.event_bus_name:
+        put_run_event(factory.client("events"), settings.event_bus_name, notice)

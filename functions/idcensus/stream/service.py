@@ -26,7 +26,7 @@ from idcensus.errors import IdcensusError
 from idcensus.settings import Settings
 from idcensus.store.commit import publish_refresh, run_notice
 from idcensus.store.export import Exporter, FileEntry
-from idcensus.store.notify import put_run_event
+from idcensus.store.notify import announce
 from idcensus.store.state import StateTable
 from idcensus.stream.activity_export import (
     FLUSH_EVENT,
@@ -157,11 +157,8 @@ class ActivityService:
         if manifest is None:
             return
         result.refresh_manifest_key = f"{self.runs.run_prefix(manifest['run_id'])}manifest.json"
-        published = run_notice(self.runs.bucket, result.refresh_manifest_key, manifest)
-        if self.settings.vendor_queue_url:  # a crash before it: the retry finds the run published, sends it
-            self.sqs.send_message(QueueUrl=self.settings.vendor_queue_url, MessageBody=json.dumps(published))
-        if self.settings.event_bus_name:  # as a census run's (pipeline.close): the same event, its kind "refresh"
-            put_run_event(self.factory.client("events"), self.settings.event_bus_name, published)
+        # a crash before it: the retry finds the run published and announces it
+        announce(self.factory, self.sqs, self.settings, run_notice(self.runs.bucket, result.refresh_manifest_key, manifest))
 
     def refresh_batch(self, batch_id: str | None = None) -> RefreshBatch:
         return RefreshBatch(self, batch_id or new_batch_id())
