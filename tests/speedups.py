@@ -35,6 +35,8 @@ Most of the suite's CPU went to work no test reads:
   emulator lists it once (emulator/idcensus_emulator/server.py), which the e2e tests use.
 * Garbage collection: moto and botocore make millions of objects; with the default threshold
   (2,000 allocations) full collections of that heap took over a third of a test process's CPU.
+  The emulator's threshold (idcensus_emulator.server, which raises it while its server runs) is
+  set for the whole test process.
 
 snapshot()/restore() let a fixture build moto state once (seed, census) and give each test its own
 copy of it, as if the same calls had been made again.
@@ -62,10 +64,11 @@ import botocore.httpsession
 import botocore.loaders
 import botocore.session
 
+from idcensus_emulator.server import GC_THRESHOLD
+
 ROOT = Path(__file__).resolve().parent.parent
 NAMED_IN = ("emulator", "tests", "functions", "benchmarks")
 AWS_MANAGED_ARN = re.compile(r"iam::aws:policy/([A-Za-z0-9][A-Za-z0-9+=,.@_/-]*)")  # any partition
-GC_THRESHOLD = (50_000, 20, 20)
 
 _state = {"all_aws_managed_policies": False, "discarding": False}
 
@@ -90,12 +93,15 @@ def _alias_once(alias_event_name):
     """botocore renames each event it emits through a table of old service names, and caches that per
     client: every new client starts cold. The renaming depends on the name alone; cache it per process."""
     def alias(self, event_name: str) -> str:
-        if self._event_aliases is not botocore.hooks.EVENT_ALIASES:
+        standard = self.__dict__.get("_standard_aliases")
+        if standard is None:  # a client's aliaser holds a copy of the session's table: compare contents, once
+            standard = self._standard_aliases = self._event_aliases == botocore.hooks.EVENT_ALIASES
+        if not standard:
             return alias_event_name(self, event_name)
         if event_name not in _aliased:
             _aliased[event_name] = alias_event_name(self, event_name)
         return _aliased[event_name]
-    alias.once = True
+    alias.once, alias.original = True, alias_event_name
     return alias
 
 

@@ -112,3 +112,23 @@ def test_clients_sharing_endpoint_rules_still_resolve_their_own_region(monkeypat
                     "us-gov-west-1": "https://sts.us-gov-west-1.amazonaws.com"}
     first, second = (session.client("sts", region_name=r)._ruleset_resolver._provider for r in ("us-east-1", "eu-west-1"))
     assert first.ruleset is second.ruleset
+
+
+def test_event_names_renamed_once_per_process_as_each_client_would():
+    import botocore.hooks
+
+    aliaser = botocore.hooks.EventAliaser
+    assert getattr(aliaser._alias_event_name, "once", False), "the speedup is off"
+    names = ["before-call.sagemaker-runtime.InvokeEndpoint", "before-call.runtime.sagemaker.InvokeEndpoint",
+             "needs-retry.elasticloadbalancing.DescribeLoadBalancers", "before-parameter-build.s3.PutObject",
+             "request-created.apigateway", "after-call.autoscaling-plans.DescribeScalingPlans"]
+    session = boto3.Session(aws_access_key_id="k", aws_secret_access_key="s", region_name="us-east-1")
+    for client in (session.client("sts"), session.client("s3")):
+        events = client.meta.events  # a copy of the session's emitter, with a copy of its alias table
+        assert events._event_aliases is not botocore.hooks.EVENT_ALIASES
+        fresh = botocore.hooks.EventAliaser(botocore.hooks.HierarchicalEmitter())
+        assert [events._alias_event_name(n) for n in names] == \
+            [aliaser._alias_event_name.original(fresh, n) for n in names]
+        assert events._standard_aliases, "a client's copied table took the slow path"
+    custom = botocore.hooks.EventAliaser(botocore.hooks.HierarchicalEmitter(), {"s3": "renamed"})
+    assert custom._alias_event_name("before-call.s3.PutObject") == "before-call.renamed.PutObject"

@@ -25,16 +25,20 @@ def org(tmp_path_factory):
         yield seeded
 
 
-# `python -m MODULE ARGS`, with all botocore sessions of the process sharing the service models they
-# parse (tests/speedups.py): a child CLI assumes a role per account, a session each.
-PYTHON_M = f"""
+# `python -m MODULE ARGS` with tests/speedups.py in the child: a child CLI (PYTHON_M) gets the botocore
+# part (it assumes a role per account, a session each); a child that runs its own emulator (the demo,
+# EMULATED_PYTHON_M) gets all of it, as the pytest processes do.
+_PYTHON_M = """
 import importlib.util, runpy, sys
-spec = importlib.util.spec_from_file_location("speedups", {str(Path(__file__).parents[1] / "speedups.py")!r})
+spec = importlib.util.spec_from_file_location("speedups", {path!r})
 speedups = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(speedups)
-speedups.share_botocore_models()
+speedups.{setup}()
 runpy.run_module(sys.argv.pop(1), run_name="__main__", alter_sys=True)
 """
+SPEEDUPS = str(Path(__file__).parents[1] / "speedups.py")
+PYTHON_M = _PYTHON_M.format(path=SPEEDUPS, setup="share_botocore_models")
+EMULATED_PYTHON_M = _PYTHON_M.format(path=SPEEDUPS, setup="install")
 
 
 def emulator_cli(*args, env=None, timeout=300):
