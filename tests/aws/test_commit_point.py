@@ -67,7 +67,7 @@ def mutate(iam, step: int) -> None:
 def cli_run(fault: WriteFault | None = None) -> None:
     f = factory(*(fault.hooks() if fault else []))
     run_census(f, [AccountInfo(ACCOUNT, name="m")], role_name="r", external_id=None,
-               state=StateTable(f.resource("dynamodb"), "state"), exporter=Exporter(f.client("s3"), "exports"),
+               state=StateTable(f.resource("dynamodb"), "state"), exporter=Exporter(f.client("s3"), "exports", keep_written=True),
                options=CollectOptions(regions=("us-east-1",)))
 
 

@@ -49,3 +49,26 @@ def test_large_partitions_split(exporter, monkeypatch):
     files = exporter.write_account("r", "210987654321", [rec("iam.user", n) for n in range(5)], [])
     assert [f.records for f in files] == [2, 2, 1]
     assert files[-1].key.endswith("part-00002.jsonl.gz")
+
+
+def test_a_kept_exporter_reads_its_own_snapshot_parts_from_memory_and_anything_else_from_s3(exporter):
+    """The CLI census's findings step: the parts it wrote this run come back without a GetObject;
+    another run's parts, a changes part, or bytes that are not what the entry names come from S3."""
+    gets = []
+    exporter.s3.meta.events.register("provide-client-params.s3.GetObject", lambda params, **_: gets.append(params["Key"]))
+    other = exporter.write_account("before", "210987654321", [rec("iam.user", 9)], [])
+    kept = Exporter(exporter.s3, "exports", "/custom/prefix", keep_written=True)
+    files = kept.write_account("run1", "210987654321", [rec("iam.user", 1), rec("iam.role", 2)],
+                               [{**rec("iam.user", 1), "change": "created"}])
+    assert kept.read_records(files) == exporter.read_records(files) and gets == [f.key for f in files
+                                                                                 if f.kind == "snapshot"]
+    gets.clear()
+    assert kept.read_records(files) == [rec("iam.role", 2), rec("iam.user", 1)] and gets == []
+    assert kept.read_records(files, kind="changes")[0]["change"] == "created" and gets == [files[-1].key]
+    gets.clear()
+    assert kept.read_records(other) == [rec("iam.user", 9)] and gets == [other[0].key]
+    gets.clear()
+    role = next(f for f in files if f.type == "iam.role")
+    kept._written[role.key] = kept._written[role.key][:-1]  # not the bytes the entry's sha256 names
+    assert kept.read_records([role]) == [rec("iam.role", 2)] and gets == [role.key]
+    assert Exporter(exporter.s3, "exports")._written == {}  # off unless asked: the Lambda functions

@@ -52,7 +52,7 @@ def run_collect(args, hooks=None) -> RunSummary:
     if not accounts:
         raise ConfigError("the organization has no ACTIVE accounts to collect")
     state = StateTable(factory.resource("dynamodb"), args.table)
-    exporter = Exporter(factory.client("s3"), args.bucket, args.prefix)
+    exporter = Exporter(factory.client("s3"), args.bucket, args.prefix, keep_written=True)  # one run, one process
     known = org_accounts is not None
     collect_options = CollectOptions(regions=getattr(args, "regions", None) or (region,),
                                      org_accounts=org_accounts if known else tuple(a.account_id for a in accounts))

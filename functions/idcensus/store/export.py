@@ -54,9 +54,10 @@ def decode_lines(blob: bytes) -> list[dict[str, Any]]:
 
 
 def put_part(s3, bucket: str, key: str, records: list[dict[str, Any]], *, kind: str, type_: str,
-             account_id: str) -> FileEntry:
-    """One gzip JSON Lines part, its sha256 in the object's metadata and in the returned manifest entry."""
-    body = encode_lines(records)
+             account_id: str, body: bytes | None = None) -> FileEntry:
+    """One gzip JSON Lines part (`body`: the records already encoded), its sha256 in the object's
+    metadata and in the returned manifest entry."""
+    body = encode_lines(records) if body is None else body
     digest = hashlib.sha256(body).hexdigest()
     s3.put_object(
         Bucket=bucket,
@@ -72,12 +73,20 @@ def put_part(s3, bucket: str, key: str, records: list[dict[str, Any]], *, kind: 
 
 @dataclass
 class Exporter:
+    """One run's writer and reader of the export bucket. `keep_written`: keep the bytes of the snapshot
+    parts this exporter wrote and read them back from memory, not S3 (the CLI census, which reads
+    every part of its run again in its findings step; only while this one object lives, and only
+    bytes whose sha256 is the manifest entry's). The Lambda functions leave it off: a finisher reads
+    parts that other invocations wrote, and a warm container would only grow."""
+
     s3: Any  # boto3 S3 client
     bucket: str
     prefix: str = DEFAULT_PREFIX
+    keep_written: bool = False
 
     def __post_init__(self) -> None:
         self.prefix = normalize_prefix(self.prefix)
+        self._written: dict[str, bytes] = {}
 
     def run_prefix(self, run_id: str) -> str:
         return f"{self.prefix}runs/{run_id}/"
@@ -108,8 +117,13 @@ class Exporter:
         return f"{self.run_prefix(run_id)}accounts/account={account_id}.json"
 
     def read_records(self, files: Iterable[FileEntry], kind: str = "snapshot") -> list[dict[str, Any]]:
-        return [r for f in files if f.kind == kind
-                for r in decode_lines(self.s3.get_object(Bucket=self.bucket, Key=f.key)["Body"].read())]
+        return [r for f in files if f.kind == kind for r in decode_lines(self._read_part(f))]
+
+    def _read_part(self, f: FileEntry) -> bytes:
+        kept = self._written.get(f.key)
+        if kept is not None and hashlib.sha256(kept).hexdigest() == f.sha256:
+            return kept
+        return self.s3.get_object(Bucket=self.bucket, Key=f.key)["Body"].read()
 
     def account_files(self, run_id: str, account_id: str) -> list[FileEntry]:
         """An account's collected files in a run, from its index or else the manifest (a refresh run
@@ -136,7 +150,12 @@ class Exporter:
 
     def _put_part(self, run_id, kind, type_, account_id, n, records) -> FileEntry:
         key = f"{self.run_prefix(run_id)}{kind}/type={type_}/account={account_id}/part-{n:05d}.jsonl.gz"
-        return put_part(self.s3, self.bucket, key, records, kind=kind, type_=type_, account_id=account_id)
+        body = encode_lines(records)
+        self._written.pop(key, None)  # until the write below has landed
+        entry = put_part(self.s3, self.bucket, key, records, kind=kind, type_=type_, account_id=account_id, body=body)
+        if self.keep_written and kind == "snapshot":
+            self._written[key] = body
+        return entry
 
     def latest(self) -> dict[str, Any] | None:
         return self.latest_tagged()[0]
