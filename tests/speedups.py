@@ -22,6 +22,11 @@ Most of the suite's CPU went to work no test reads:
   botocore's alias table from a cold cache, and builds an SSL context the tests' plain-HTTP loopback
   never uses: here both are made once per process. The e2e tests' child CLI processes get this too
   (share_botocore_models, tests/e2e/conftest.py).
+* botocore's JSON. Every process parses each service's model, endpoint rules and paginators from
+  JSON into OrderedDicts through a Python hook: a quarter of a second for a census's services in each
+  child CLI, over a hundred children. Here each file is parsed once per machine and kept as marshal
+  data (plain dicts, same keys in the same order, same values) beside the temporary files, keyed by
+  the file's path, size and modification time.
 * Group membership. moto's GetAccountAuthorizationDetails asks `user in group.users` (a list scan)
   for every user and group: 400 million comparisons for the large-account test's 20,000-member
   group. Here a group's member list also counts its members by identity, which is what the scan
@@ -49,8 +54,12 @@ import base64
 import copy
 import copyreg
 import gc
+import hashlib
 import json
+import marshal
+import os
 import re
+import tempfile
 import threading
 from collections import Counter
 from contextlib import contextmanager
@@ -84,6 +93,39 @@ def _shared_loader(search_path_string=None):
     if search_path_string not in _loaders:
         _loaders[search_path_string] = _create_loader(search_path_string)
     return _loaders[search_path_string]
+
+
+MODEL_CACHE = Path(tempfile.gettempdir()) / f"idcensus-botocore-models-{os.getuid()}"
+_load_json_file = botocore.loaders.JSONFileLoader._load_file
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _load_file_once(self, full_path, open_method):
+    """JSONFileLoader._load_file through a marshal copy made by the first process that parsed it."""
+    try:
+        stat = os.stat(full_path)
+    except OSError:
+        return None
+    key = hashlib.sha256(f"{full_path}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()
+    kept = MODEL_CACHE / f"{key}.marshal"
+    try:
+        return marshal.loads(kept.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    data = _load_json_file(self, full_path, open_method)
+    if data is not None:
+        MODEL_CACHE.mkdir(exist_ok=True)
+        partial = kept.with_suffix(f".{os.getpid()}.{threading.get_ident()}")
+        partial.write_bytes(marshal.dumps(_plain(data)))
+        os.replace(partial, kept)  # whole or not at all, for processes reading it at the same time
+    return data
 
 
 _aliased: dict[str, str] = {}
@@ -137,6 +179,8 @@ def share_botocore_models() -> None:
     e2e tests' child CLIs."""
     assert botocore.session.create_loader in (_create_loader, _shared_loader), "botocore moved create_loader"
     botocore.session.create_loader = _shared_loader
+    assert botocore.loaders.JSONFileLoader._load_file in (_load_json_file, _load_file_once), "botocore moved _load_file"
+    botocore.loaders.JSONFileLoader._load_file = _load_file_once
     aliaser = botocore.hooks.EventAliaser
     if not getattr(aliaser._alias_event_name, "once", False):
         aliaser._alias_event_name = _alias_once(aliaser._alias_event_name)

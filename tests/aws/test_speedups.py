@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import boto3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -132,3 +134,22 @@ def test_event_names_renamed_once_per_process_as_each_client_would():
         assert events._standard_aliases, "a client's copied table took the slow path"
     custom = botocore.hooks.EventAliaser(botocore.hooks.HierarchicalEmitter(), {"s3": "renamed"})
     assert custom._alias_event_name("before-call.s3.PutObject") == "before-call.renamed.PutObject"
+
+
+def test_botocore_json_read_once_per_machine_gives_what_botocore_parses(tmp_path, monkeypatch):
+    import botocore.loaders
+
+    assert botocore.loaders.JSONFileLoader._load_file is speedups._load_file_once, "the speedup is off"
+    monkeypatch.setattr(speedups, "MODEL_CACHE", tmp_path)
+    loader = botocore.loaders.JSONFileLoader()
+    data = next(p for p in botocore.loaders.Loader().search_paths if p.endswith("botocore/data"))
+    for name in ("endpoints", "iam/2010-05-08/service-2", "ec2/2016-11-15/paginators-1"):
+        base = f"{data}/{name}"
+        parsed = speedups._load_json_file(loader, *next((base + ext, how) for ext, how in
+                                                        botocore.loaders._JSON_OPEN_METHODS.items()
+                                                        if os.path.isfile(base + ext)))
+        first, kept = loader.load_file(base), set(tmp_path.iterdir())
+        second = loader.load_file(base)  # from the marshal copy the first made
+        assert first == parsed == second and list(second) == list(parsed)
+        assert len(kept) == len(set(tmp_path.iterdir())) and all(p.suffix == ".marshal" for p in kept)
+    assert loader.load_file(f"{data}/no-such-model") is None
