@@ -87,5 +87,5 @@ def test_large_account_through_the_cli_and_the_queue(org, large, cli, s3):
     # The current state holds the group whole too: 1.7 MB of JSON, past DynamoDB's 400 KB item limit, stored
     # compressed (and in chunks when it does not compress enough: tests/aws/test_large_records.py).
     state = StateTable(boto3.resource("dynamodb"), Settings.from_env().table_name)
-    group = next(r for r in state.records(account) if r["type"] == "iam.group" and r["data"]["name"] == GROUP)
+    group = next(r for r in state.records_of(account, "iam.group") if r["data"]["name"] == GROUP)
     assert len(group["data"]["members"]) == MEMBERS
