@@ -62,7 +62,7 @@ import re
 import tempfile
 import threading
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -121,10 +121,14 @@ def _load_file_once(self, full_path, open_method):
         pass
     data = _load_json_file(self, full_path, open_method)
     if data is not None:
-        MODEL_CACHE.mkdir(exist_ok=True)
         partial = kept.with_suffix(f".{os.getpid()}.{threading.get_ident()}")
-        partial.write_bytes(marshal.dumps(_plain(data)))
-        os.replace(partial, kept)  # whole or not at all, for processes reading it at the same time
+        try:
+            MODEL_CACHE.mkdir(exist_ok=True)
+            partial.write_bytes(marshal.dumps(_plain(data)))
+            os.replace(partial, kept)  # whole or not at all, for processes reading it at the same time
+        except OSError:  # a full or read-only temporary folder: parse again next time
+            with suppress(OSError):
+                partial.unlink()
     return data
 
 
