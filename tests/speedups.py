@@ -73,6 +73,7 @@ import botocore.httpsession
 import botocore.loaders
 import botocore.session
 
+from idcensus.aws import _shared_loader as aws_shared_loader
 from idcensus_emulator.server import GC_THRESHOLD
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,14 +86,16 @@ _state = {"all_aws_managed_policies": False, "discarding": False}
 # ------------------------------------------------------------------ botocore models (no moto here)
 
 
-_loaders: dict = {}
 _create_loader = botocore.loaders.create_loader
 
 
 def _shared_loader(search_path_string=None):
-    if search_path_string not in _loaders:
-        _loaders[search_path_string] = _create_loader(search_path_string)
-    return _loaders[search_path_string]
+    """Every session's loader: the one idcensus's assumed-role sessions share (idcensus/aws.py), which
+    keeps one copy of the data folder boto3 appends at each Session. A data path other than the
+    environment's gets a loader of its own."""
+    if (search_path_string or "") != os.environ.get("AWS_DATA_PATH", ""):
+        return _create_loader(search_path_string)
+    return aws_shared_loader()
 
 
 MODEL_CACHE = Path(tempfile.gettempdir()) / f"idcensus-botocore-models-{os.getuid()}"

@@ -153,3 +153,12 @@ def test_botocore_json_read_once_per_machine_gives_what_botocore_parses(tmp_path
         assert first == parsed == second and list(second) == list(parsed)
         assert len(kept) == len(set(tmp_path.iterdir())) and all(p.suffix == ".marshal" for p in kept)
     assert loader.load_file(f"{data}/no-such-model") is None
+
+
+def test_every_session_shares_idcensus_loader_and_its_search_paths_do_not_grow():
+    from idcensus.aws import _shared_loader
+
+    sessions = [boto3.Session() for _ in range(20)]  # boto3 appends its data folder at each one
+    assert all(s._loader is _shared_loader() for s in sessions)
+    paths = _shared_loader().search_paths
+    assert len(paths) == len(set(paths))
