@@ -86,7 +86,7 @@ class Exporter:
 
     def __post_init__(self) -> None:
         self.prefix = normalize_prefix(self.prefix)
-        self._written: dict[str, bytes] = {}
+        self._written: dict[str, tuple[str, bytes]] = {}  # key: (sha256, body) of a snapshot part written here
 
     def run_prefix(self, run_id: str) -> str:
         return f"{self.prefix}runs/{run_id}/"
@@ -120,9 +120,9 @@ class Exporter:
         return [r for f in files if f.kind == kind for r in decode_lines(self._read_part(f))]
 
     def _read_part(self, f: FileEntry) -> bytes:
-        kept = self._written.get(f.key)
-        if kept is not None and hashlib.sha256(kept).hexdigest() == f.sha256:
-            return kept
+        digest, body = self._written.get(f.key, (None, b""))
+        if digest == f.sha256:
+            return body
         return self.s3.get_object(Bucket=self.bucket, Key=f.key)["Body"].read()
 
     def account_files(self, run_id: str, account_id: str) -> list[FileEntry]:
@@ -151,10 +151,9 @@ class Exporter:
     def _put_part(self, run_id, kind, type_, account_id, n, records) -> FileEntry:
         key = f"{self.run_prefix(run_id)}{kind}/type={type_}/account={account_id}/part-{n:05d}.jsonl.gz"
         body = encode_lines(records)
-        self._written.pop(key, None)  # until the write below has landed
         entry = put_part(self.s3, self.bucket, key, records, kind=kind, type_=type_, account_id=account_id, body=body)
         if self.keep_written and kind == "snapshot":
-            self._written[key] = body
+            self._written[key] = (entry.sha256, body)
         return entry
 
     def latest(self) -> dict[str, Any] | None:
