@@ -21,9 +21,10 @@ import boto3
 import pytest
 from tests.aws.conftest import ACCOUNT, factory
 from tests.faults import Crash, WriteFault
+from tests.tiers import collect_only
 
 from idcensus.census import run_census
-from idcensus.collect import account, credentials, registry
+from idcensus.collect import credentials
 from idcensus.collect.contract import AccountInfo, CollectOptions
 from idcensus.model.records import content_hash
 from idcensus.pipeline import Pipeline
@@ -43,7 +44,7 @@ def storage(aws, monkeypatch):
     monkeypatch.setattr(credentials, "time", SimpleNamespace(monotonic=time.monotonic, sleep=lambda _: None))
     # The commit point is about storing and publishing: Tier 1 gives every kind of record change it needs,
     # and the other tiers' collectors would only multiply the emulator's work per faulted run.
-    monkeypatch.setattr(account, "COLLECTED", tuple(c for c in registry.COLLECTED if c.tier == "identity"))
+    collect_only(monkeypatch)
     boto3.client("organizations").create_organization(FeatureSet="ALL")
     ensure_table(boto3.client("dynamodb"), "state", True)
     ensure_bucket(boto3.client("s3"), "exports", "us-east-1", True)

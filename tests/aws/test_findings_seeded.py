@@ -11,9 +11,10 @@ from types import SimpleNamespace
 
 import pytest
 from tests.aws.conftest import factory
+from tests.tiers import collect_only
 
 from idcensus.census import run_census
-from idcensus.collect import account, credentials, registry
+from idcensus.collect import credentials
 from idcensus.collect.contract import CollectOptions
 from idcensus.collect.org import list_active_accounts
 from idcensus.store import findings as store_findings
@@ -40,7 +41,7 @@ def restored_environment():
 def planted_org(aws, monkeypatch, restored_environment):
     monkeypatch.setattr(credentials, "time", SimpleNamespace(monotonic=time.monotonic, sleep=lambda _: None))
     # Findings read the identity tier's records; the other tiers would only lengthen the runs.
-    monkeypatch.setattr(account, "COLLECTED", tuple(c for c in registry.COLLECTED if c.tier == "identity"))
+    collect_only(monkeypatch)
     org = seed_organization()
     planted = Planted()
     for name in ("prod", "dev"):

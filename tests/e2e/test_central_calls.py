@@ -5,6 +5,7 @@ import json
 
 import boto3
 import pytest
+from tests.tiers import collect_only
 
 from idcensus.aws import ClientFactory
 from idcensus.permissions import CENTRAL_ACTIONS, NOT_CALLED
@@ -133,14 +134,13 @@ def test_activity_functions_call_exactly_what_they_are_granted(org, monkeypatch)
 
     # A census of prod published first: a refresh is published as a run on its chain, and announced.
     from idcensus.census import run_census
-    from idcensus.collect import account, registry
     from idcensus.collect.contract import AccountInfo, CollectOptions
     from idcensus.store.export import Exporter
     from idcensus.store.state import StateTable
 
     census = ClientFactory.from_environment(hooks=org.gaps)
     with monkeypatch.context() as only_identities:  # what a refresh re-reads: Tier 1 is enough
-        only_identities.setattr(account, "COLLECTED", tuple(c for c in registry.COLLECTED if c.tier == "identity"))
+        collect_only(only_identities)
         run_census(census, [AccountInfo(prod, name="prod")], role_name=READ_ROLE, external_id=EXTERNAL_ID,
                    state=StateTable(census.resource("dynamodb"), "activity-calls"),
                    exporter=Exporter(census.client("s3"), "activity-calls-bucket"),
