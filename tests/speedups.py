@@ -19,8 +19,9 @@ Most of the suite's CPU went to work no test reads:
   (idcensus's assumed-role sessions share one loader themselves: idcensus/aws.py; the tests' and
   moto's own sessions do not); here all sessions of a process share one botocore Loader, which keeps
   what it parsed (as one session's does). Each client also renames the events it emits through
-  botocore's alias table from a cold cache, and builds an SSL context the tests' plain-HTTP loopback
-  never uses: here both are made once per process. The e2e tests' child CLI processes get this too
+  botocore's alias table from a cold cache, builds an SSL context the tests' plain-HTTP loopback
+  never uses, and makes a method per operation of its service (a third of making a client): here
+  all three are made once per process. The e2e tests' child CLI processes get this too
   (share_botocore_models, tests/e2e/conftest.py).
 * botocore's JSON. Every process parses each service's model, endpoint rules and paginators from
   JSON into OrderedDicts through a Python hook: a quarter of a second for a census's services in each
@@ -36,6 +37,9 @@ Most of the suite's CPU went to work no test reads:
   BatchGetItem are already in DynamoDB's JSON form, so here they are written with json.dumps (binary
   as base64, as the serializer writes it); anything else, or anything unexpected, goes the long way.
   tests/aws/test_speedups.py checks both give the same answer.
+* S3 routes. In-process, moto reloads its moto.s3.urls module on every S3 request, in case
+  MOTO_S3_CUSTOM_ENDPOINTS changed since the last: a tenth of a test that stores and publishes runs.
+  Here it reloads only when that variable did change.
 * moto's server lists and stats its package folder on every request to find the backend; the
   emulator lists it once (emulator/idcensus_emulator/server.py), which the e2e tests use.
 * Garbage collection: moto and botocore make millions of objects; with the default threshold
@@ -67,10 +71,12 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
+import botocore.client
 import botocore.endpoint_provider
 import botocore.hooks
 import botocore.httpsession
 import botocore.loaders
+import botocore.model
 import botocore.session
 
 from idcensus.aws import _shared_loader as aws_shared_loader
@@ -180,6 +186,25 @@ def _endpoint_provider_init(self, ruleset_data, partition_data, excluded_params=
     self._excluded_params = excluded_params or frozenset()
 
 
+_methods: dict[int, tuple] = {}
+
+
+def _methods_once(create_methods):
+    """botocore makes a client class for every client, with one method per operation of the service
+    (EC2 has over 600): again for each account and region. A method depends on the service model only
+    (it calls self._make_api_call with its operation's name), and the shared loader hands every client
+    the same model data: build the methods once per model. The class is still made per client, from a
+    fresh dict, and the creating-client-class handlers still add to it."""
+    def methods(self, service_model):
+        description = service_model._service_description
+        kept = _methods.get(id(description))
+        if kept is None or kept[0] is not description:  # the data are kept with the methods: ids stay theirs
+            kept = _methods[id(description)] = (description, create_methods(self, service_model))
+        return dict(kept[1])
+    methods.original = create_methods
+    return methods
+
+
 def share_botocore_models() -> None:
     """What each botocore client would otherwise redo: the models a session parses, the endpoint rules
     it builds from them, the event names it renames, its SSL context. In the pytest processes and the
@@ -194,6 +219,11 @@ def share_botocore_models() -> None:
     session = botocore.httpsession.URLLib3Session
     assert callable(getattr(session, "_get_ssl_context", None)), "botocore moved _get_ssl_context"
     session._get_ssl_context = _one_ssl_context
+    creator = botocore.client.ClientCreator
+    if not hasattr(creator._create_methods, "original"):
+        assert "_service_description" in botocore.model.ServiceModel.__init__.__code__.co_names, \
+            "botocore's ServiceModel keeps its data elsewhere"
+        creator._create_methods = _methods_once(creator._create_methods)
     provider = botocore.endpoint_provider.EndpointProvider
     if provider.__init__ is not _endpoint_provider_init:
         # what this replaces sets these two attributes and nothing else
@@ -349,6 +379,23 @@ def _items_as_json(execute_result):
     return fast
 
 
+# ------------------------------------------------------------------ S3 routes
+
+_s3_routes: dict = {}
+
+
+def _s3_url_module_once(url_module):
+    """S3Backend._url_module, which reloads moto.s3.urls to read MOTO_S3_CUSTOM_ENDPOINTS again: reloaded
+    only when that variable changed (the module reads nothing else from the environment)."""
+    def once(self):
+        endpoints = os.environ.get("MOTO_S3_CUSTOM_ENDPOINTS")
+        if "module" not in _s3_routes or _s3_routes["endpoints"] != endpoints:
+            _s3_routes.update(module=url_module.fget(self), endpoints=endpoints)
+        return _s3_routes["module"]
+    once.original = url_module
+    return property(once)
+
+
 # ------------------------------------------------------------------ resets
 
 
@@ -434,6 +481,7 @@ def install() -> None:
     from moto.core.base_backend import BackendDict, BaseBackend
     from moto.dynamodb.responses import DynamoResult
     from moto.iam.models import Group, IAMBackend
+    from moto.s3.models import S3Backend
     from moto.ssoadmin.models import SSOAdminBackend
 
     # Fail loudly, not slowly, if an upgrade moves what this replaces.
@@ -448,6 +496,9 @@ def install() -> None:
     Group.__init__ = _indexed_members(Group.__init__)
     assert "execute_result" not in vars(DynamoResult), "moto's DynamoResult serializes itself now"
     DynamoResult.execute_result = _items_as_json(DynamoResult.execute_result)
+    assert isinstance(vars(S3Backend).get("_url_module"), property), "moto moved S3Backend._url_module"
+    assert set(S3Backend._url_module.fget.__code__.co_names) >= {"reload"}, "moto's S3 routes no longer reload"
+    S3Backend._url_module = _s3_url_module_once(S3Backend._url_module)
     BaseBackend.reset, BackendDict.reset = _resets(BaseBackend.reset, BackendDict.reset.__func__)
     share_botocore_models()
     gc.set_threshold(*GC_THRESHOLD)

@@ -162,3 +162,39 @@ def test_every_session_shares_idcensus_loader_and_its_search_paths_do_not_grow()
     assert all(s._loader is _shared_loader() for s in sessions)
     paths = _shared_loader().search_paths
     assert len(paths) == len(set(paths))
+
+
+def test_client_methods_built_once_per_model_and_each_client_class_still_its_own():
+    import botocore.client
+
+    creator = botocore.client.ClientCreator
+    assert getattr(creator._create_methods, "original", None) is not None, "the speedup is off"
+    with moto_in_process():
+        first, second = (boto3.Session(region_name="us-east-1").client("s3") for _ in range(2))
+        assert type(first) is not type(second)  # a class per client, as botocore makes them
+        assert first.put_object is not second.put_object
+        assert type(first).put_object is type(second).put_object  # one method per operation, shared
+        operations = {botocore.xform_name(name) for name in first.meta.service_model.operation_names}
+        assert operations <= set(vars(type(first))) and len(operations) > 100
+        assert callable(first.upload_fileobj)  # what boto3's creating-client-class handler adds is still there
+        first.create_bucket(Bucket="made-by-one")
+        assert [b["Name"] for b in second.list_buckets()["Buckets"]] == ["made-by-one"]
+        assert type(first).put_object.__name__ == "put_object"
+
+
+def test_s3_routes_reloaded_only_when_custom_endpoints_change(monkeypatch):
+    from moto.s3.models import S3Backend
+
+    assert getattr(S3Backend._url_module.fget, "original", None) is not None, "the speedup is off"
+    custom = "https://storage.example.internal"
+    with moto_in_process():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="kept")
+        first = S3Backend._url_module.fget(None)
+        s3.put_object(Bucket="kept", Key="k", Body=b"v")
+        assert S3Backend._url_module.fget(None) is first  # not reloaded between requests
+        monkeypatch.setenv("MOTO_S3_CUSTOM_ENDPOINTS", custom)
+        assert custom in S3Backend._url_module.fget(None).url_bases  # a changed variable is read again
+        monkeypatch.delenv("MOTO_S3_CUSTOM_ENDPOINTS")
+        assert custom not in S3Backend._url_module.fget(None).url_bases
+        assert s3.get_object(Bucket="kept", Key="k")["Body"].read() == b"v"
