@@ -7,6 +7,10 @@ export SAM_CLI_TELEMETRY=0 BC_SKIP_MAPPING=TRUE CKV_SKIP_PACKAGE_UPDATE_CHECK=tr
 # checkov lives in its own venv: its pins clash with the project's, and it wants Python <= 3.12.
 TOOLS_PYTHON ?= $(shell PYENV_VERSION=3.12.1 pyenv which python 2>/dev/null || command -v python3.12 || command -v python3.11 || command -v python3)
 CHECKOV_VERSION := 3.3.30
+# A test run starts ~70 interpreters (pytest workers, the e2e tests' child CLIs) that import the same
+# sources: they keep compiled bytecode (__pycache__: git-ignored, and the artifact build skips it) even
+# where the environment says not to write it, instead of each compiling the project again.
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/python -m pytest
 CHECKOV_STAMP := .tools/checkov/.installed-$(CHECKOV_VERSION)
 
 .PHONY: demo test test-integrity tools browser lint bench schema clean
@@ -27,13 +31,15 @@ test: $(VENV)/.installed tools browser
 	# run at the same time, so the cores stay busy while one run's tests wait (on child processes,
 	# moto, sleeps) or its last tests finish; the e2e report is printed after the other's, and either
 	# run failing fails the target. worksteal: an idle e2e worker takes the tests queued behind the
-	# demo, which tests/e2e/conftest.py starts first.
+	# demo, which tests/e2e/conftest.py starts first. tests/artifact runs its own moto server process,
+	# so it joins the in-process run, which has less to do; loadgroup keeps its module on one worker
+	# (one build, one server).
 	@e2e_log=$$(mktemp); \
-	$(VENV)/bin/python -m pytest -n 2 --dist worksteal --durations=10 tests/e2e tests/artifact > $$e2e_log 2>&1 & e2e=$$!; \
+	$(PYTEST) -n 2 --dist worksteal --durations=10 tests/e2e > $$e2e_log 2>&1 & e2e=$$!; \
 	trap 'kill $$e2e 2>/dev/null; rm -f $$e2e_log' EXIT; \
-	$(VENV)/bin/python -m pytest -n 2 --durations=10 tests/unit tests/aws tests/templates; fast=$$?; \
+	$(PYTEST) -n 2 --dist loadgroup --durations=10 tests/unit tests/aws tests/templates tests/artifact; fast=$$?; \
 	wait $$e2e; slow=$$?; \
-	echo "==== tests/e2e tests/artifact (ran alongside) ===="; cat $$e2e_log; \
+	echo "==== tests/e2e (ran alongside) ===="; cat $$e2e_log; \
 	exit $$(( fast ? fast : slow ))
 
 # The whole fault matrix of tests/aws/test_commit_point.py (every write step x every fault kind, ~10 min);
