@@ -1,10 +1,12 @@
+import atexit
+import functools
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import boto3
 import pytest
+from tests.e2e.forkserver import ForkServer
 
 from idcensus_emulator.cli import STATE_VARIABLE
 from idcensus_emulator.gaps import Recorded
@@ -41,11 +43,18 @@ PYTHON_M = _PYTHON_M.format(path=SPEEDUPS, setup="share_botocore_models")
 EMULATED_PYTHON_M = _PYTHON_M.format(path=SPEEDUPS, setup="install")
 
 
+@functools.cache
+def _forks() -> ForkServer:
+    server = ForkServer(SPEEDUPS, cold=[sys.executable, "-c", PYTHON_M, "idcensus_emulator.cli"])
+    atexit.register(server.close)
+    return server
+
+
 def emulator_cli(*args, env=None, timeout=300):
-    """`idcensus ARGS` in a child process, configured only by the standard AWS variables; the
-    emulator's recorded answers (IDCENSUS_EMULATOR_STATE) stand in for the calls moto lacks."""
-    return subprocess.run([sys.executable, "-c", PYTHON_M, "idcensus_emulator.cli", *args], capture_output=True,
-                          text=True, env=env if env is not None else dict(os.environ), timeout=timeout)
+    """`idcensus ARGS` in a child process (forked warm: tests/e2e/forkserver.py), configured only by
+    the standard AWS variables; the emulator's recorded answers (IDCENSUS_EMULATOR_STATE) stand in
+    for the calls moto lacks."""
+    return _forks().run(list(args), env if env is not None else dict(os.environ), timeout)
 
 
 class Cli:
