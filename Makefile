@@ -32,12 +32,12 @@ test: $(VENV)/.installed tools browser
 	# moto, sleeps) or its last tests finish; the e2e report is printed after the other's, and either
 	# run failing fails the target. worksteal: an idle e2e worker takes the tests queued behind the
 	# demo, which tests/e2e/conftest.py starts first. tests/artifact runs its own moto server process,
-	# so it joins the in-process run, which has less to do; loadgroup keeps its module on one worker
-	# (one build, one server).
+	# so it joins the in-process run. loadfile: a module's tests stay on one worker, so a module-scoped
+	# fixture (one checkov run, one census, the artifact's build and server) runs once, not per worker.
 	@e2e_log=$$(mktemp); \
 	$(PYTEST) -n 2 --dist worksteal --durations=10 tests/e2e > $$e2e_log 2>&1 & e2e=$$!; \
 	trap 'kill $$e2e 2>/dev/null; rm -f $$e2e_log' EXIT; \
-	$(PYTEST) -n 2 --dist loadgroup --durations=10 tests/unit tests/aws tests/templates tests/artifact; fast=$$?; \
+	$(PYTEST) -n 2 --dist loadfile --durations=10 tests/unit tests/aws tests/templates tests/artifact; fast=$$?; \
 	wait $$e2e; slow=$$?; \
 	echo "==== tests/e2e (ran alongside) ===="; cat $$e2e_log; \
 	exit $$(( fast ? fast : slow ))

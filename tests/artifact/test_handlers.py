@@ -18,8 +18,6 @@ from idcensus.store.setup import ensure_table
 from tests.artifact.build import build, invoke
 from tests.templates.cfn import ROOT, TEMPLATE, evaluate, load
 
-pytestmark = pytest.mark.xdist_group("artifact")  # one worker builds the artifact and starts the server once
-
 EVENTS = ROOT / "events"
 PARAMETERS = {"ExternalId": "artifact-test-external-id", "TrailBucketName": "artifact-trail"}
 # What Lambda sets in every function's environment (tracing on: the X-Ray SDK really runs).

@@ -25,8 +25,6 @@ from idcensus_emulator.demo_activity import cloudtrail, eventbridge, sqs_event, 
 from idcensus_emulator.local import LambdaContext
 from idcensus_emulator.seed import SeededOrg, seed_identities
 
-pytestmark = pytest.mark.xdist_group("stream_refresh")  # one census (the module's fixture), not one per pytest worker
-
 READ_ROLE = "IdcensusReadOnly"
 USER_ARN = f"arn:aws:iam::{ACCOUNT}:user/carol"
 ALLOWED_IAM = {"iam.GetUser", "iam.ListGroupsForUser", "iam.ListAttachedUserPolicies", "iam.ListUserPolicies",

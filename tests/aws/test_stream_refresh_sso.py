@@ -24,8 +24,6 @@ from idcensus_emulator.demo_activity import cloudtrail, eventbridge, role_sessio
 from idcensus_emulator.gaps import GapAnswers, SsoGapAnswers, json_answer
 from idcensus_emulator.seed_sso import seed_identity_center
 
-pytestmark = pytest.mark.xdist_group("stream_refresh_sso")  # one census (the module's fixture), not one per pytest worker
-
 OTHER = "210987654321"
 READ_ROLE = "IdcensusReadOnly"
 ORG = (ACCOUNT, OTHER)

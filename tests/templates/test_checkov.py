@@ -11,8 +11,6 @@ import pytest
 
 from tests.templates.cfn import CHECKOV_CONFIG, MEMBER, ROOT, TEMPLATE, load, resources_of_type
 
-pytestmark = pytest.mark.xdist_group("checkov")  # one checkov run (the module's fixture), not one per pytest worker
-
 CHECKOV = ROOT / ".tools" / "checkov" / "bin" / "checkov"
 ENV = {
     **os.environ,
