@@ -7,9 +7,10 @@ reading the botocore models of the ~20 services a census calls and building thei
 (over sixty children per `make test`). Here one process per pytest worker does that once and forks a
 child per command: the child gets its own environment, working directory, stdin (/dev/null),
 stdout and stderr (files), runs `idcensus_emulator.cli` as `__main__` as `python -m` would, and its
-exit status is the command's. What the children share from the warm process is only what import and
-client creation leave behind (modules, parsed models, per-model caches), never a session, a client,
-credentials or a thread: the warm process never calls AWS.
+exit status is the command's. What the children share from the warm process is only what import,
+client creation and the record models' first validation leave behind (modules, parsed models,
+per-model caches, built validators), never a session, a client, credentials or a thread: the warm
+process never calls AWS.
 
 A cold start stays tested: the demo (tests/e2e/test_demo.py) and the check's terminal progress
 (tests/e2e/test_check_cli.py) start fresh interpreters, and tests/artifact runs every handler from
@@ -48,6 +49,21 @@ warm = boto3.Session(aws_access_key_id="warm", aws_secret_access_key="warm", reg
 for service in sorted({{c.service for c in CAPABILITIES}} | {{"sts", "organizations", "s3", "dynamodb", "cloudtrail"}}):
     warm.client(service)
 del warm
+
+
+def models(kind):
+    for sub in kind.__subclasses__():
+        yield sub
+        yield from models(sub)
+
+
+def build(model):  # what a cold child builds on a model's first validation (pydantic defer_build)
+    model.model_rebuild()
+
+
+from pydantic import BaseModel  # noqa: E402
+for model in {{m for m in models(BaseModel) if m.__module__.startswith("idcensus.")}}:
+    build(model)
 protocol = os.fdopen(os.dup(1), "w", buffering=1)
 requests = os.fdopen(os.dup(0), "r")
 
