@@ -42,6 +42,7 @@ speedups.share_botocore_models()
 import boto3
 import idcensus_emulator.cli
 from idcensus.collect.registry import CAPABILITIES
+from pydantic import BaseModel
 
 # The models and client methods of every service a census, a check or a pull calls, parsed and built
 # once. The clients are dropped: nothing of them but those caches reaches a child.
@@ -61,7 +62,6 @@ def build(model):  # what a cold child builds on a model's first validation (pyd
     model.model_rebuild()
 
 
-from pydantic import BaseModel  # noqa: E402
 for model in {{m for m in models(BaseModel) if m.__module__.startswith("idcensus.")}}:
     build(model)
 protocol = os.fdopen(os.dup(1), "w", buffering=1)
