@@ -7,11 +7,11 @@ export SAM_CLI_TELEMETRY=0 BC_SKIP_MAPPING=TRUE CKV_SKIP_PACKAGE_UPDATE_CHECK=tr
 # checkov lives in its own venv: its pins clash with the project's, and it wants Python <= 3.12.
 TOOLS_PYTHON ?= $(shell PYENV_VERSION=3.12.1 pyenv which python 2>/dev/null || command -v python3.12 || command -v python3.11 || command -v python3)
 CHECKOV_VERSION := 3.3.30
+CHECKOV_STAMP := .tools/checkov/.installed-$(CHECKOV_VERSION)
 # A test run starts ~70 interpreters (pytest workers, the e2e tests' child CLIs) that import the same
 # sources: they keep compiled bytecode (__pycache__: git-ignored, and the artifact build skips it) even
 # where the environment says not to write it, instead of each compiling the project again.
 PYTEST := env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/python -m pytest
-CHECKOV_STAMP := .tools/checkov/.installed-$(CHECKOV_VERSION)
 
 .PHONY: demo test test-integrity tools browser lint bench schema clean
 
@@ -45,7 +45,7 @@ test: $(VENV)/.installed tools browser
 # The whole fault matrix of tests/aws/test_commit_point.py (every write step x every fault kind, ~10 min);
 # `make test` runs every third step per kind, which still faults every step once.
 test-integrity: $(VENV)/.installed
-	IDCENSUS_FAULT_STRIDE=1 $(VENV)/bin/python -m pytest -n 2 -s tests/aws/test_commit_point.py
+	IDCENSUS_FAULT_STRIDE=1 $(PYTEST) -n 2 -s tests/aws/test_commit_point.py
 
 tools: $(CHECKOV_STAMP)
 

@@ -171,44 +171,43 @@ def _one_ssl_context(self):
     return _ssl_context[0]
 
 
-_rulesets: dict[tuple[int, int], tuple] = {}
+_made: dict[tuple, tuple] = {}
+
+
+def _once_per(what: str, objects: tuple, make):
+    """make()'s result, made once per `objects` (by identity: the shared loader hands every client the
+    same model data). The objects are kept with the result, so their ids stay theirs."""
+    key = (what, *map(id, objects))
+    if key not in _made:
+        _made[key] = (objects, make())
+    return _made[key][1]
 
 
 def _endpoint_provider_init(self, ruleset_data, partition_data, excluded_params=None) -> None:
     """botocore parses a service's endpoint rule set into rule objects for every client; evaluating them
-    changes nothing in them, so clients of a service share one parse (the shared loader hands every
-    client the same rule set data)."""
-    key = (id(ruleset_data), id(partition_data))
-    if key not in _rulesets:  # the data are kept with the parse, so their ids stay theirs
-        _rulesets[key] = (ruleset_data, partition_data,
-                          botocore.endpoint_provider.RuleSet(**ruleset_data, partitions=partition_data))
-    self.ruleset = _rulesets[key][2]
+    changes nothing in them, so clients of a service share one parse."""
+    self.ruleset = _once_per("rule set", (ruleset_data, partition_data),
+                             lambda: botocore.endpoint_provider.RuleSet(**ruleset_data, partitions=partition_data))
     self._excluded_params = excluded_params or frozenset()
-
-
-_methods: dict[int, tuple] = {}
 
 
 def _methods_once(create_methods):
     """botocore makes a client class for every client, with one method per operation of the service
     (EC2 has over 600): again for each account and region. A method depends on the service model only
-    (it calls self._make_api_call with its operation's name), and the shared loader hands every client
-    the same model data: build the methods once per model. The class is still made per client, from a
-    fresh dict, and the creating-client-class handlers still add to it."""
+    (it calls self._make_api_call with its operation's name; its documentation, built on demand, uses
+    the first client's event emitter): build the methods once per model. The class is still made per
+    client, from a fresh dict, and the creating-client-class handlers still add to it."""
     def methods(self, service_model):
-        description = service_model._service_description
-        kept = _methods.get(id(description))
-        if kept is None or kept[0] is not description:  # the data are kept with the methods: ids stay theirs
-            kept = _methods[id(description)] = (description, create_methods(self, service_model))
-        return dict(kept[1])
+        return dict(_once_per("methods", (service_model._service_description,),
+                              lambda: create_methods(self, service_model)))
     methods.original = create_methods
     return methods
 
 
 def share_botocore_models() -> None:
-    """What each botocore client would otherwise redo: the models a session parses, the endpoint rules
-    it builds from them, the event names it renames, its SSL context. In the pytest processes and the
-    e2e tests' child CLIs."""
+    """What each botocore client would otherwise redo: the models a session parses (and the JSON they
+    are parsed from), the endpoint rules and the methods it builds from them, the event names it
+    renames, its SSL context. In the pytest processes and the e2e tests' child CLIs."""
     assert botocore.session.create_loader in (_create_loader, _shared_loader), "botocore moved create_loader"
     botocore.session.create_loader = _shared_loader
     assert botocore.loaders.JSONFileLoader._load_file in (_load_json_file, _load_file_once), "botocore moved _load_file"

@@ -49,3 +49,13 @@ def factory(*hooks, with_gaps=True) -> ClientFactory:
     gaps = [*GapAnswers().hooks(), *AccessAnalyzerAnswers().hooks(), *SsoApplications().hooks(),
             *BedrockAnswers().hooks()] if with_gaps else []
     return ClientFactory(hooks=[*gaps, *hooks], account_id=ACCOUNT)
+
+
+def report_at_once(monkeypatch) -> None:
+    """moto's credential report is ready on the second ask: the collector need not wait between asks."""
+    import time
+    from types import SimpleNamespace
+
+    from idcensus.collect import credentials
+
+    monkeypatch.setattr(credentials, "time", SimpleNamespace(monotonic=time.monotonic, sleep=lambda _: None))

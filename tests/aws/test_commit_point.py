@@ -15,16 +15,14 @@ import hashlib
 import json
 import os
 import time
-from types import SimpleNamespace
 
 import boto3
 import pytest
-from tests.aws.conftest import ACCOUNT, factory
+from tests.aws.conftest import ACCOUNT, factory, report_at_once
 from tests.faults import Crash, WriteFault
 from tests.tiers import collect_only
 
 from idcensus.census import run_census
-from idcensus.collect import credentials
 from idcensus.collect.contract import AccountInfo, CollectOptions
 from idcensus.model.records import content_hash
 from idcensus.pipeline import Pipeline
@@ -40,8 +38,7 @@ WHEN = ("before", "after", "retry")
 
 @pytest.fixture
 def storage(aws, monkeypatch):
-    # moto's credential report is ready on the second ask: no need to wait between
-    monkeypatch.setattr(credentials, "time", SimpleNamespace(monotonic=time.monotonic, sleep=lambda _: None))
+    report_at_once(monkeypatch)
     # The commit point is about storing and publishing: Tier 1 gives every kind of record change it needs,
     # and the other tiers' collectors would only multiply the emulator's work per faulted run.
     collect_only(monkeypatch)

@@ -6,15 +6,12 @@ feed, a customer suppression applied, and no AWS call of its own beyond the expo
 from __future__ import annotations
 
 import os
-import time
-from types import SimpleNamespace
 
 import pytest
-from tests.aws.conftest import factory
+from tests.aws.conftest import factory, report_at_once
 from tests.tiers import collect_only
 
 from idcensus.census import run_census
-from idcensus.collect import credentials
 from idcensus.collect.contract import CollectOptions
 from idcensus.collect.org import list_active_accounts
 from idcensus.store import findings as store_findings
@@ -39,7 +36,7 @@ def restored_environment():
 
 @pytest.fixture
 def planted_org(aws, monkeypatch, restored_environment):
-    monkeypatch.setattr(credentials, "time", SimpleNamespace(monotonic=time.monotonic, sleep=lambda _: None))
+    report_at_once(monkeypatch)
     # Findings read the identity tier's records; the other tiers would only lengthen the runs.
     collect_only(monkeypatch)
     org = seed_organization()

@@ -30,22 +30,23 @@ def org(tmp_path_factory):
 # `python -m MODULE ARGS` with tests/speedups.py in the child: a child CLI (PYTHON_M) gets the botocore
 # part (it assumes a role per account, a session each); a child that runs its own emulator (the demo,
 # EMULATED_PYTHON_M) gets all of it, as the pytest processes do.
-_PYTHON_M = """
+_WITH_SPEEDUPS = """
 import importlib.util, runpy, sys
 spec = importlib.util.spec_from_file_location("speedups", {path!r})
 speedups = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(speedups)
 speedups.{setup}()
-runpy.run_module(sys.argv.pop(1), run_name="__main__", alter_sys=True)
 """
+_RUN_MODULE = 'runpy.run_module(sys.argv.pop(1), run_name="__main__", alter_sys=True)\n'
 SPEEDUPS = str(Path(__file__).parents[1] / "speedups.py")
-PYTHON_M = _PYTHON_M.format(path=SPEEDUPS, setup="share_botocore_models")
-EMULATED_PYTHON_M = _PYTHON_M.format(path=SPEEDUPS, setup="install")
+CLI_SPEEDUPS = _WITH_SPEEDUPS.format(path=SPEEDUPS, setup="share_botocore_models")
+PYTHON_M = CLI_SPEEDUPS + _RUN_MODULE
+EMULATED_PYTHON_M = _WITH_SPEEDUPS.format(path=SPEEDUPS, setup="install") + _RUN_MODULE
 
 
 @functools.cache
 def _forks() -> ForkServer:
-    server = ForkServer(SPEEDUPS, cold=[sys.executable, "-c", PYTHON_M, "idcensus_emulator.cli"])
+    server = ForkServer(CLI_SPEEDUPS, cold=[sys.executable, "-c", PYTHON_M, "idcensus_emulator.cli"])
     atexit.register(server.close)
     return server
 

@@ -31,13 +31,9 @@ import threading
 import time
 from pathlib import Path
 
+# Runs after the preamble a cold child CLI runs too (tests/e2e/conftest.py: the speedups, loaded by path).
 SERVER = r"""
 import atexit, json, os, runpy, signal, sys, traceback
-import importlib.util
-spec = importlib.util.spec_from_file_location("speedups", {speedups!r})
-speedups = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(speedups)
-speedups.share_botocore_models()
 
 import boto3
 import idcensus_emulator.cli
@@ -47,7 +43,7 @@ from pydantic import BaseModel
 # The models and client methods of every service a census, a check or a pull calls, parsed and built
 # once. The clients are dropped: nothing of them but those caches reaches a child.
 warm = boto3.Session(aws_access_key_id="warm", aws_secret_access_key="warm", region_name="us-east-1")
-for service in sorted({{c.service for c in CAPABILITIES}} | {{"sts", "organizations", "s3", "dynamodb", "cloudtrail"}}):
+for service in sorted({c.service for c in CAPABILITIES} | {"sts", "organizations", "s3", "dynamodb", "cloudtrail"}):
     warm.client(service)
 del warm
 
@@ -62,7 +58,7 @@ def build(model):  # what a cold child builds on a model's first validation (pyd
     model.model_rebuild()
 
 
-for model in {{m for m in models(BaseModel) if m.__module__.startswith("idcensus.")}}:
+for model in {m for m in models(BaseModel) if m.__module__.startswith("idcensus.")}:
     build(model)
 protocol = os.fdopen(os.dup(1), "w", buffering=1)
 requests = os.fdopen(os.dup(0), "r")
@@ -115,22 +111,23 @@ for line in requests:
     pid = os.fork()
     if pid == 0:
         run(request)
-    protocol.write(json.dumps({{"pid": pid}}) + "\n")
+    protocol.write(json.dumps({"pid": pid}) + "\n")
     _, status = os.waitpid(pid, 0)
-    protocol.write(json.dumps({{"returncode": os.waitstatus_to_exitcode(status)}}) + "\n")
+    protocol.write(json.dumps({"returncode": os.waitstatus_to_exitcode(status)}) + "\n")
 """
 
 
 class ForkServer:
-    """One warm process; run() forks a child CLI from it, one at a time (a second caller at the same
-    time, or a server that died, gets a cold `python -c`)."""
+    """One warm process, started with `preamble` (what a cold child runs before the CLI: the speedups);
+    run() forks a child CLI from it, one at a time (a second caller at the same time, or a server that
+    died, gets the `cold` command instead)."""
 
-    def __init__(self, speedups: str, cold: list[str]):
+    def __init__(self, preamble: str, cold: list[str]):
         self.cold = cold
         self.folder = Path(tempfile.mkdtemp(prefix="idcensus-cli-"))
         self.lock = threading.Lock()
         self.count, self.pending = 0, b""
-        self.proc = subprocess.Popen([sys.executable, "-c", SERVER.format(speedups=speedups)], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen([sys.executable, "-c", preamble + SERVER], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.ready = self._line(120) == "ready"
 
