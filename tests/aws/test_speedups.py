@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import boto3
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from tests import speedups
 from tests.aws.conftest import ACCOUNT, moto_in_process
@@ -52,8 +52,11 @@ def test_indexed_group_members_answer_as_moto_does():
         assert memberships(iam)["groups_of"] == {"ann": ["admins"], "ben": ["devs"], "cat": ["admins"]}
 
 
+# Numbers within DynamoDB's 38 digits: moto's projection (boto3's deserializer) refuses a 39-digit
+# coefficient such as 10**38, as DynamoDB refuses more precision than that.
+NUMBER = st.integers(min_value=-(10**38 - 1), max_value=10**38 - 1)
 ATTRIBUTE = st.recursive(
-    st.one_of(st.text(max_size=8).map(lambda s: {"S": s}), st.integers().map(lambda n: {"N": str(n)}),
+    st.one_of(st.text(max_size=8).map(lambda s: {"S": s}), NUMBER.map(lambda n: {"N": str(n)}),
               st.binary(max_size=16).map(lambda b: {"B": b}), st.booleans().map(lambda b: {"BOOL": b}),
               st.just({"NULL": True}), st.sets(st.text(min_size=1, max_size=4), min_size=1, max_size=3).map(
                   lambda s: {"SS": sorted(s)}),
@@ -66,6 +69,7 @@ ATTRIBUTE = st.recursive(
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(items=st.lists(st.dictionaries(st.text(alphabet="abcdef", min_size=1, max_size=4), ATTRIBUTE, max_size=4),
                       min_size=1, max_size=5))
+@example(items=[{"a": {"N": str(10**38 - 1)}, "b": {"N": str(-(10**38 - 1))}}])  # the widest numbers
 def test_items_written_as_json_read_back_as_moto_serializes_them(items):
     from moto.dynamodb.responses import DynamoResult
 
