@@ -153,7 +153,8 @@ def _seed_region(session, account_id: str, region: str, roles: dict[str, str], n
 
 def _seed_messaging(session, account_id: str, region: str, note) -> None:
     """An SNS topic a vendor may publish to, the SQS queue it feeds (open to the topic only), an ECR
-    repository a vendor may pull from, and a REST API open to anyone."""
+    repository a vendor may pull from, a REST API open to anyone, and an event bus a vendor may put
+    events on."""
     outsider = {"AWS": f"arn:aws:iam::{OUTSIDER}:root"}
     sns = session.client("sns", region_name=region)
     topic = sns.create_topic(Name="alerts")["TopicArn"]
@@ -176,6 +177,12 @@ def _seed_messaging(session, account_id: str, region: str, note) -> None:
         name="public-webhooks", endpointConfiguration={"types": ["REGIONAL"]},
         policy=_policy(account_id, "execute-api:Invoke", "execute-api:/*", "*"))
     note("resource.apigateway.rest_api", f"arn:aws:apigateway:{region}::/restapis/{api['id']}")
+    events = session.client("events", region_name=region)
+    bus = events.create_event_bus(Name="partner-events")["EventBusArn"]
+    events.put_permission(EventBusName="partner-events", Action="events:PutEvents", Principal=OUTSIDER,
+                          StatementId="vendor")
+    note("resource.events.event_bus", bus)
+    note("resource.events.event_bus", events.describe_event_bus(Name="default")["Arn"])  # every region has one
 
 
 def _seed_bedrock(session, region: str, role: str, bucket: str, note) -> None:

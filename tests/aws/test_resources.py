@@ -84,6 +84,9 @@ def test_every_service_in_every_region(seeded):
                for r in of_type(found, "resource.ecr.repository").values())
     for api in of_type(found, "resource.apigateway.rest_api").values():
         assert api.external_principals == ["*"] and api.endpoint_types == ["REGIONAL"]
+    buses = {d.name: d for d in of_type(found, "resource.events.event_bus").values() if d.region == "eu-west-1"}
+    assert buses["partner-events"].external_principals == [f"arn:aws:iam::{OUTSIDER}:root"]
+    assert buses["default"].policy is None and buses["default"].external_principals == []
     (source,) = [d for d in of_type(found, "resource.bedrock.data_source").values() if d.region == "us-east-1"]
     assert source.bucket_owner_account == OUTSIDER and source.external_principals == [OUTSIDER]
     assert all(a.agent_versions == ["1"] for a in of_type(found, "resource.bedrock.agent_alias").values())
@@ -116,6 +119,7 @@ def test_call_counts(seeded):
         "bedrock-agent.GetDataSource": 1,
         "sns.ListTopics": 1, "sns.GetTopicAttributes": 1, "sqs.ListQueues": 1, "sqs.GetQueueAttributes": 1,
         "ecr.DescribeRepositories": 1, "ecr.GetRepositoryPolicy": 1, "api-gateway.GetRestApis": 1,
+        "eventbridge.ListEventBuses": 1,
     }
     for op, count in expected_per_region.items():
         assert calls[op] == count * n, op
@@ -125,9 +129,9 @@ def test_call_counts(seeded):
 def test_registry_actions_match_the_calls(seeded):
     factory = resource_factory(seeded)
     collect(factory)
-    # Counter keys use botocore's service ids; IAM action prefixes differ for three of them.
+    # Counter keys use botocore's service ids; IAM action prefixes differ for some of them.
     prefix = {"bedrock-agent": "bedrock", "secrets-manager": "secretsmanager", "accessanalyzer": "access-analyzer",
-              "dynamodb-streams": "dynamodb", "resource-groups-tagging-api": "tag"}
+              "dynamodb-streams": "dynamodb", "resource-groups-tagging-api": "tag", "eventbridge": "events"}
     called = {f"{prefix.get(svc, svc)}:{op}" for svc, op in (k.split(".") for k in factory.counter.calls)}
     called = {a.replace("s3:ListBuckets", "s3:ListAllMyBuckets") for a in called}
     called = {"apigateway:GET" if a.startswith("api-gateway:Get") else a for a in called}  # HTTP-verb actions
@@ -162,7 +166,10 @@ def test_no_policy_is_none_not_an_error(aws):
 def test_empty_account_is_ok_everywhere(aws):
     factory = resource_factory()
     out, found = collect(factory)
-    assert found == {} and out.capabilities == {name: "ok" for name in CAPABILITIES}
+    assert out.capabilities == {name: "ok" for name in CAPABILITIES}
+    # Nothing but the event bus every region has, without a policy.
+    assert {(t, d.name, d.region, d.policy) for (t, _), d in found.items()} == {
+        ("resource.events.event_bus", "default", region, None) for region in REGIONS}
     assert factory.counter.calls["iam.ListInstanceProfiles"] == 0  # no instance, no profile lookup
 
 

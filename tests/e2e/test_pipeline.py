@@ -34,6 +34,7 @@ def test_scheduled_run_collects_every_account_and_notifies(env, org):
     assert types == {"aws.account", "iam.root_user", "iam.user", "iam.group", "iam.role", "iam.policy",
                      "sso.instance", "resource.s3.bucket", "resource.dynamodb.table",  # moto's instance, our storage
                      "resource.sqs.queue", "iam.password_policy", "org.organizational_unit", "org.policy",
+                     "resource.events.event_bus",  # every account's default bus
                      "finding", "identity.person"}  # derived when the run closes
 
 

@@ -1,10 +1,14 @@
-"""Keeps the member template's tier policies equal to the registry.
+"""Keeps the member template's tier policies, and the central template's Athena record types,
+equal to the registry.
 
 The action lists of stacksets/member.yaml sit between `# registry:<tier> begin` and
 `# registry:<tier> end` lines; `render` rewrites them from `registry.actions_for_tier`, and
 tests/templates/test_member_sync.py fails when the file differs from its rendering.
 
-    .venv/bin/python -m tests.templates.member_sync          # rewrite stacksets/member.yaml
+`render_projection` writes every record type into template.yaml's partition projection
+(`projection.record_type.values`), which tests/templates/test_athena.py holds to the model.
+
+    .venv/bin/python -m tests.templates.member_sync   # rewrite stacksets/member.yaml and template.yaml
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from __future__ import annotations
 import re
 
 from idcensus.collect import registry
-from tests.templates.cfn import MEMBER
+from idcensus.model.records import RECORD_TYPES
+from tests.templates.cfn import MEMBER, TEMPLATE
 
 BLOCK = re.compile(
     r"^(?P<indent>[ ]*)# registry:(?P<tier>[a-z_]+) begin\n.*?^(?P=indent)# registry:(?P=tier) end$",
@@ -41,12 +46,25 @@ def render(text: str) -> str:
     return BLOCK.sub(block, text)
 
 
+PROJECTION = re.compile(r"^(?P<key>[ ]*projection\.record_type\.values: ).*$", re.MULTILINE)
+
+
+def render_projection(text: str) -> str:
+    """template.yaml with every Athena table's record-type enum set to the model's record types."""
+    return PROJECTION.sub(lambda m: m.group("key") + ",".join(sorted(RECORD_TYPES)), text)
+
+
 def main() -> None:
     text = MEMBER.read_text()
     new = render(text)
     if new != text:
         MEMBER.write_text(new)
     print(f"{MEMBER.name}: {', '.join(blocks(new))} {'rewritten' if new != text else 'already in step'}")
+    text = TEMPLATE.read_text()
+    new = render_projection(text)
+    if new != text:
+        TEMPLATE.write_text(new)
+    print(f"{TEMPLATE.name}: Athena record types {'rewritten' if new != text else 'already in step'}")
 
 
 if __name__ == "__main__":

@@ -81,7 +81,7 @@ def test_projection_covers_every_record_type_and_needs_no_crawler(resources):
         assert params["projection.enabled"] == "true"
         assert params["projection.run.type"] == "injected"
         assert sorted(params["projection.record_type.values"].split(",")) == sorted(RECORD_TYPES), \
-            "a record type was added or removed: update projection.record_type.values in template.yaml"
+            "a record type was added or removed: run `.venv/bin/python -m tests.templates.member_sync`"
         assert [k["Name"] for k in table["PartitionKeys"]] == ["run", "record_type"]
 
 

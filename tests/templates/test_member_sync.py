@@ -31,3 +31,13 @@ def test_render_rewrites_a_stale_block(tmp_path):
     out.write_text(render(stale))
     policy = load(out)["Resources"]["IdentityTierPolicy"]["Properties"]["PolicyDocument"]
     assert [a for s in as_list(policy["Statement"]) for a in as_list(s["Action"])] == registry.actions_for_tier("identity")
+
+
+def test_render_projection_puts_back_a_missing_record_type():
+    from tests.templates.cfn import TEMPLATE
+    from tests.templates.member_sync import render_projection
+
+    text = TEMPLATE.read_text()
+    stale = text.replace(",resource.sns.topic,", ",")
+    assert stale.count("resource.sns.topic") == text.count("resource.sns.topic") - 2  # both tables' enums
+    assert render_projection(stale) == text

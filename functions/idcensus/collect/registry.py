@@ -402,6 +402,12 @@ CAPABILITIES += (
         collector=f"{RESOURCES}.apigateway",
     ),
     Capability(
+        "resources.events.buses", "resources", ("events:ListEventBuses",),
+        ("resource.events.event_bus",), "EventBridge event buses and their resource policies (one listing)",
+        probe=("events", "list_event_buses", {"Limit": 1}), regional=True,
+        collector=f"{RESOURCES}.eventbridge",
+    ),
+    Capability(
         "accessanalyzer.findings", "resources",
         # ListFindingsV2 is authorized by access-analyzer:ListFindings, as AWS documents it.
         ("access-analyzer:ListAnalyzers", "access-analyzer:ListFindings"),

@@ -134,8 +134,15 @@ class ApiGatewayRestApi(_Resource):
     created_at: datetime | None = None
 
 
+class EventBus(_Resource):
+    description: str | None = None
+    created_at: datetime | None = None
+    modified_at: datetime | None = None
+
+
 register(
     {
+        "resource.events.event_bus": EventBus,
         "resource.sns.topic": SnsTopic,
         "resource.sqs.queue": SqsQueue,
         "resource.ecr.repository": EcrRepository,
