@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "functions" / "idcensus"
 # Layers that run in Lambda: none of them may import the emulator, the demo or the CLI.
 PRODUCTION = ("handlers", "collect", "store", "stream", "model", "pipeline", "census", "aws", "settings",
-              "errors", "clock", "access_check", "permissions", "observability", "docgen")
+              "errors", "clock", "access_check", "permissions", "observability", "docgen", "findings", "report",
+              "policy_json", "arns")
 FORBIDDEN = ("idcensus_emulator", "idcensus.cli", "moto")
 
 
@@ -48,6 +49,12 @@ def test_production_never_imports_the_emulator_demo_or_cli():
         for p in production_files()
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_every_top_level_module_is_production_or_the_cli():
+    # A new module or package must be placed on one side, or the import check above would miss it.
+    tops = {p.relative_to(PACKAGE).parts[0].removesuffix(".py") for p in PACKAGE.rglob("*.py")}
+    assert tops - {"__init__", "__main__", "cli"} == set(PRODUCTION)
 
 
 def test_no_emulator_or_demo_module_in_the_shipped_package():
