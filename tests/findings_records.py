@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from idcensus.model import make_record
+from idcensus.model.governance import OrganizationalUnit, OrganizationPolicy, OrgTarget
 from idcensus.model.records import (
     AccessKey,
     Group,
@@ -47,7 +48,7 @@ def allow(action, resource="*"):
 
 
 def user(name, account=A, *, console=False, mfa=None, hardware=False, keys=(), groups=(), attached=(), inline=None,
-         tags=None, created=LONG_AGO, last_activity=None, password_used=None):
+         tags=None, created=LONG_AGO, last_activity=None, password_used=None, boundary=None):
     serial = f"arn:aws:iam::{account}:u2f/{name}"
     devices = [MfaDevice(serial=serial, type="hardware" if hardware else "virtual")]
     return rec("iam.user", f"arn:aws:iam::{account}:user/{name}", account, User(
@@ -55,7 +56,7 @@ def user(name, account=A, *, console=False, mfa=None, hardware=False, keys=(), g
         created_at=created, tags=tags or {}, groups=[f"arn:aws:iam::{account}:group/{g}" for g in groups],
         attached_policies=list(attached),
         inline_policies=[InlinePolicy(name=n, document=d) for n, d in (inline or {}).items()],
-        permissions_boundary=None, password=Password(enabled=console, last_used_at=password_used),
+        permissions_boundary=boundary, password=Password(enabled=console, last_used_at=password_used),
         mfa=Mfa(enabled=bool(mfa or hardware), devices=devices if (mfa or hardware) else []),
         access_keys=[AccessKey(**k) for k in keys], last_activity_at=last_activity))
 
@@ -73,11 +74,11 @@ def group(name, account=A, *, members=(), attached=(), inline=None):
 
 
 def role(name, account=A, *, trust, attached=(), inline=None, external=(), last_used=DAY_AGO, created=LONG_AGO,
-         service_linked=False, path="/"):
+         service_linked=False, path="/", boundary=None):
     arn = f"arn:aws:iam::{account}:role{path}{name}"
     return rec("iam.role", arn, account, Role(
         name=name, arn=arn, role_id=f"AROA{name.upper()}", path=path, created_at=created, tags={},
-        trust_policy=trust, attached_policies=list(attached), permissions_boundary=None, instance_profiles=[],
+        trust_policy=trust, attached_policies=list(attached), permissions_boundary=boundary, instance_profiles=[],
         inline_policies=[InlinePolicy(name=n, document=d) for n, d in (inline or {}).items()],
         max_session_duration=3600, last_used_at=last_used, last_used_region=None, service_linked=service_linked,
         external_principals=list(external)))
@@ -121,11 +122,34 @@ def sso_group(gid, name, *, members=(), account=A):
         group_id=gid, arn=arn, instance_arn=INSTANCE, identity_store_id="d-1", display_name=name, members=list(members)))
 
 
-def permission_set(name, *, managed=(), inline=None, customer=(), account=A):
+def permission_set(name, *, managed=(), inline=None, customer=(), account=A, boundary=None):
     arn = f"{INSTANCE.replace('instance/', 'permissionSet/ssoins-1111111111111111/')}ps-{name.lower()}"
     return rec("sso.permission_set", arn, account, SsoPermissionSet(
         arn=arn, instance_arn=INSTANCE, name=name, managed_policies=list(managed), inline_policy=inline,
-        customer_managed_policies=[{"name": c} for c in customer]))
+        customer_managed_policies=[{"name": c} for c in customer], permissions_boundary=boundary))
+
+
+ORG_ROOT = "r-ab12"
+
+
+def org_node(id_, name, *, accounts=(), parent=ORG_ROOT, path=None, scps_enabled=True, management=A):
+    """An organization root (id r-...) or OU, as the management account's run records it."""
+    root = id_.startswith("r-")
+    return rec("org.organizational_unit", id_, management, OrganizationalUnit(
+        id=id_, arn=f"arn:aws:organizations::{management}:{'root' if root else 'ou'}/o-abc123/{id_}", name=name,
+        type="ROOT" if root else "ORGANIZATIONAL_UNIT", parent_id=None if root else parent,
+        path=path or ("Root" if root else f"Root/{name}"), accounts=list(accounts),
+        policy_types=(["SERVICE_CONTROL_POLICY"] if scps_enabled else []) if root else []))
+
+
+def scp(name, document, *targets, management=A):
+    """A service control policy attached to `targets` (root, OU or account IDs); document None: unread."""
+    arn = f"arn:aws:organizations::{management}:policy/o-abc123/service_control_policy/p-{name.lower()}"
+    return rec("org.policy", arn, management, OrganizationPolicy(
+        id=f"p-{name.lower()}", arn=arn, name=name, type="SERVICE_CONTROL_POLICY", aws_managed=False,
+        document=document, targets=[OrgTarget(target_id=t, type="ROOT" if t.startswith("r-") else
+                                              "ORGANIZATIONAL_UNIT" if t.startswith("ou-") else "ACCOUNT")
+                                    for t in targets]))
 
 
 def assignment(ps_record, target, principal_type, principal_id, account=A):

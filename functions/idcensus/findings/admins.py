@@ -6,14 +6,17 @@ from __future__ import annotations
 from collections import defaultdict
 
 from idcensus.findings.inventory import ADMIN_POLICY_NAME, Inventory, aws_managed_name, policy_arn
-from idcensus.findings.policy import admin_statements, as_list, matches, statements
+from idcensus.findings.policy import Grants, admin_statements, as_list, grants_of, keeps_admin, matches, statements
 from idcensus.model.sso import SSO_ROLE_PATH
 
 MAX_PATHS = 10  # paths kept per administrator: enough to act on, bounded for accounts of many admin roles
 
 
 def admin_sources(inv: Inventory, account_id: str, data: dict) -> list[str]:
-    """The policies (attached, inline, through a group) that allow *:* to this user, group or role."""
+    """The policies (attached, inline, through a group) that allow *:* to this user, group or role;
+    none when its permissions boundary or an SCP above its account allows only some services."""
+    if not keeps_admin(inv.caps(account_id, data)):
+        return []
     found = []
     for where, document in inv.policy_documents(account_id, data):
         if admin_statements(document) or (document is None and aws_managed_name(policy_arn(where)) == ADMIN_POLICY_NAME):
@@ -23,7 +26,11 @@ def admin_sources(inv: Inventory, account_id: str, data: dict) -> list[str]:
 
 def permission_set_admin(inv: Inventory, ps: dict, account_id: str) -> list[str]:
     """Why a permission set is admin in `account_id`: AdministratorAccess, an inline *:*, or a customer
-    policy of that name and path in the account allowing *:*."""
+    policy of that name and path in the account allowing *:*. Nothing where the account's SCPs (or the
+    set's boundary) allow only some services."""
+    boundary = permission_set_boundary(inv, ps, account_id)
+    if not keeps_admin((*((boundary,) if boundary else ()), *inv.scp_caps(account_id))):
+        return []
     found = [a for a in ps.get("managed_policies") or [] if aws_managed_name(a) == ADMIN_POLICY_NAME]
     if admin_statements(ps.get("inline_policy")):
         found.append("inline")
@@ -31,6 +38,21 @@ def permission_set_admin(inv: Inventory, ps: dict, account_id: str) -> list[str]
         found += [p["arn"] for p in inv.policies_by_name.get((account_id, ref["name"]), [])
                   if not p["aws_managed"] and admin_statements(p["document"])]
     return found
+
+
+def permission_set_boundary(inv: Inventory, ps: dict, account_id: str) -> Grants | None:
+    """The grants of a permission set's boundary in `account_id` (an AWS-managed policy, or the
+    customer policy of that name there); None when it has none or its document was not read."""
+    boundary = ps.get("permissions_boundary") or {}
+    if boundary.get("managed_policy_arn"):
+        return inv.managed_grants(account_id, boundary["managed_policy_arn"])
+    ref = boundary.get("customer_managed_policy")
+    if ref:
+        resource = f"policy{ref.get('path') or '/'}{ref['name']}"  # the ARN's last part holds the path
+        docs = [p["document"] for p in inv.policies_by_name.get((account_id, ref["name"]), [])
+                if not p["aws_managed"] and p["arn"].split(":", 5)[-1] == resource and p["document"]]
+        return grants_of(docs) if docs else None
+    return None
 
 
 def human_role(role: dict) -> bool:

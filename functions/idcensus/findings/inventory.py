@@ -45,6 +45,7 @@ class Inventory:
             (r["account_id"], key): r["data"] for r in self.by_type["iam.group"]
             for key in (r["data"]["arn"], r["data"]["name"])}
         self._grants: dict[tuple, Grants] = {}
+        self._scp_caps: dict[str, tuple[Grants, ...]] = {}
         self._docs: dict[tuple, list[tuple[str, dict | None]]] = {}
         self.memo: dict[str, object] = {}  # what several rules derive once (the administrators)
 
@@ -91,6 +92,7 @@ class Inventory:
         return docs
 
     def grants(self, account_id: str, data: dict) -> Grants:
+        """What a user, group or role may do: its policies, capped by its boundary and the SCPs."""
         key = self._shared_key(account_id, data)
         if key is not None and key in self._grants:
             return self._grants[key]
@@ -98,16 +100,62 @@ class Inventory:
         grants = grants_of([d for _, d in docs])
         if any(d is None and aws_managed_name(policy_arn(w)) == ADMIN_POLICY_NAME for w, d in docs):
             grants = Grants(grants.allow + ("*",), grants.not_allow, grants.deny)
+        grants = grants.capped(self.caps(account_id, data))
         if key is not None:
             self._grants[key] = grants
         return grants
+
+    def caps(self, account_id: str, data: dict) -> tuple[Grants, ...]:
+        """The principal's permissions boundary (when its document was read) and its account's SCPs."""
+        boundary = self.managed_grants(account_id, data.get("permissions_boundary"))
+        return (*((boundary,) if boundary else ()), *self.scp_caps(account_id))
+
+    def managed_grants(self, account_id: str, arn: str | None) -> Grants | None:
+        """A managed policy's grants; None when there is none or its document was not read (then it
+        caps nothing here: an unknown boundary must not hide an administrator)."""
+        if not arn:
+            return None
+        document = self.document(account_id, arn)
+        if document is None:
+            return Grants(("*",)) if aws_managed_name(arn) == ADMIN_POLICY_NAME else None
+        return grants_of([document])
+
+    def scp_caps(self, account_id: str) -> tuple[Grants, ...]:
+        """One cap per level from the organization's root down to the account: the SCPs attached there.
+        None for the management account (SCPs never apply to it), when SCPs are not enabled, or when
+        the run did not read the organization's tree; a level whose SCPs were not all read is left out."""
+        if account_id not in self._scp_caps:
+            self._scp_caps[account_id] = self._levels_of(account_id)
+        return self._scp_caps[account_id]
+
+    def _levels_of(self, account_id: str) -> tuple[Grants, ...]:
+        nodes = {r["data"]["id"]: r for r in self.of("org.organizational_unit")}
+        roots = [r for r in nodes.values() if r["data"]["type"] == "ROOT"]
+        if not roots or "SERVICE_CONTROL_POLICY" not in roots[0]["data"]["policy_types"] \
+                or account_id == roots[0]["account_id"]:
+            return ()
+        parent = next((n for n in nodes.values() if account_id in n["data"]["accounts"]), None)
+        if parent is None:
+            return ()
+        chain = [account_id]
+        while parent is not None:
+            chain.append(parent["data"]["id"])
+            parent = nodes.get(parent["data"]["parent_id"])
+        attached: dict[str, list[dict | None]] = defaultdict(list)
+        for r in self.of("org.policy"):
+            if r["data"]["type"] == "SERVICE_CONTROL_POLICY":
+                for target in r["data"]["targets"]:
+                    attached[target["target_id"]].append(r["data"]["document"])
+        return tuple(grants_of(attached[level]) for level in reversed(chain)
+                     if attached[level] and all(d is not None for d in attached[level]))
 
     @staticmethod
     def _shared_key(account_id: str, data: dict) -> tuple | None:
         if data.get("inline_policies") and "members" not in data:  # a group's inline policies are shared
             return None
         return (account_id, data.get("arn") if "members" in data else None,
-                tuple(data.get("attached_policies") or ()), tuple(data.get("groups") or ()))
+                tuple(data.get("attached_policies") or ()), tuple(data.get("groups") or ()),
+                data.get("permissions_boundary"))
 
 
 def policy_arn(where: str) -> str:

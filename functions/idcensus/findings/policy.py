@@ -22,21 +22,39 @@ def admin_statements(document: dict | None) -> list[dict]:
 
 @dataclass(frozen=True)
 class Grants:
-    """The allowed and denied action patterns of a principal's policies, merged."""
+    """The allowed and denied action patterns of a principal's policies, merged, and the caps on them
+    (`within`: a permissions boundary, the SCPs of each level above the account): an action is allowed
+    only where the policies and every cap allow it."""
 
     allow: tuple[str, ...] = ()
     not_allow: tuple[tuple[str, ...], ...] = ()  # Allow + NotAction: everything except these
     deny: tuple[str, ...] = ()
+    within: tuple[Grants, ...] = ()
 
     def allows(self, action: str) -> bool:
         if any(matches(d, action) for d in self.deny):
             return False
-        return (any(matches(a, action) for a in self.allow)
-                or any(not any(matches(n, action) for n in excluded) for excluded in self.not_allow))
+        return ((any(matches(a, action) for a in self.allow)
+                 or any(not any(matches(n, action) for n in excluded) for excluded in self.not_allow))
+                and all(cap.allows(action) for cap in self.within))
+
+    @property
+    def allows_every_action(self) -> bool:
+        """Allow "*": as a cap, it takes nothing away but what it denies by name."""
+        return "*" in self.allow or "*:*" in self.allow
 
     @property
     def is_admin(self) -> bool:
-        return ("*" in self.allow or "*:*" in self.allow) and not self.deny
+        return self.allows_every_action and not self.deny and keeps_admin(self.within)
+
+    def capped(self, caps: tuple[Grants, ...]) -> Grants:
+        return Grants(self.allow, self.not_allow, self.deny, self.within + caps) if caps else self
+
+
+def keeps_admin(caps: tuple[Grants, ...]) -> bool:
+    """Whether caps leave a *:* principal a full administrator: each allows every action. Their named
+    denies (guardrails such as 'never leave the organization') do not; an allow-list of services does."""
+    return all(cap.allows_every_action for cap in caps)
 
 
 def grants_of(documents: list[dict | None]) -> Grants:
