@@ -15,6 +15,7 @@ from idcensus.census import collect_one
 from idcensus.collect.contract import AccountInfo
 from idcensus.handlers import refresh as refresh_handler
 from idcensus.handlers import runtime
+from idcensus.model.findings import DERIVED_TYPES
 from idcensus.settings import Settings
 from idcensus.store.commit import publish_run
 from idcensus.store.export import Exporter, FileEntry, decode_lines
@@ -84,10 +85,18 @@ def test_user_refresh_sees_the_change_with_only_that_users_calls(census):
     manifest = exporter.manifest(exporter.latest()["run_id"])
     assert result.refresh_manifest_key == f"idcensus/v1/runs/{manifest['run_id']}/manifest.json"
     assert (manifest["kind"], manifest["previous_run_id"], manifest["census_run_id"]) == ("refresh", "r1", "r1")
-    (entry,) = [f for f in manifest["files"] if f["kind"] == "changes"]
+    (entry,) = [f for f in manifest["files"] if f["kind"] == "changes" and f["type"] not in DERIVED_TYPES]
     assert entry["type"] == "iam.user" and entry["key"].startswith(f"idcensus/v1/runs/{manifest['run_id']}/changes/")
     (line,) = decode_lines(boto3.client("s3").get_object(Bucket="exports", Key=entry["key"])["Body"].read())
     assert line["change"] == "updated" and line["id"] == USER_ARN
+    # Judged again as a census would: carol's directly attached policy is a finding now, in this run's feed.
+    derived = exporter.read_records([FileEntry(**f) for f in manifest["files"] if f["type"] in DERIVED_TYPES], "changes")
+    assert sorted((r["type"], r["data"].get("rule_id"), r["change"]) for r in derived) == [
+        ("finding", "user.direct_policies", "created"), ("identity.person", None, "updated")]
+    (finding,) = [r for r in derived if r["type"] == "finding"]
+    (person,) = [r for r in derived if r["type"] == "identity.person"]
+    assert finding["data"]["resource_arn"] == USER_ARN and finding["run_id"] == manifest["run_id"]
+    assert "arn:aws:iam::aws:policy/ReadOnlyAccess" in person["data"]["access"][0]["policies"]  # carol's access
     # The snapshot stays the whole inventory: the census's records with carol's replaced.
     snapshot = {r["id"]: r for r in exporter.published_snapshot(manifest["run_id"], ACCOUNT)}
     census_snapshot = {r["id"]: r for r in exporter.published_snapshot("r1", ACCOUNT)}

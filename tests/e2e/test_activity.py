@@ -9,6 +9,7 @@ import boto3
 import pytest
 from tests.e2e.conftest import emulator_cli
 
+from idcensus.model.findings import DERIVED_TYPES
 from idcensus.store.export import decode_lines
 from idcensus_emulator.demo_activity import cloudtrail, console_login, eventbridge, user_identity
 from idcensus_emulator.seed import EXTERNAL_ID, READ_ROLE, member_session
@@ -69,9 +70,16 @@ def test_replay_updates_last_use_and_refreshes_only_the_changed_user(org, cli, t
     run = json.loads(s3.get_object(Bucket=cli.bucket, Key=out["refresh_manifest_key"])["Body"].read())
     latest = json.loads(s3.get_object(Bucket=cli.bucket, Key="idcensus/v1/latest.json")["Body"].read())
     assert (run["kind"], latest["manifest_key"]) == ("refresh", out["refresh_manifest_key"])
-    (part,) = [f for f in run["files"] if f["kind"] == "changes"]
+    (part,) = [f for f in run["files"] if f["kind"] == "changes" and f["type"] not in DERIVED_TYPES]
     (change,) = decode_lines(s3.get_object(Bucket=cli.bucket, Key=part["key"])["Body"].read())
     assert change["data"]["attached_policies"] == after["data"]["attached_policies"]
+    # ... and the findings and people that change moved, judged again as at a census
+    derived = [line for f in run["files"] if f["kind"] == "changes" and f["type"] in DERIVED_TYPES
+               for line in decode_lines(s3.get_object(Bucket=cli.bucket, Key=f["key"])["Body"].read())]
+    assert all(r["run_id"] == run["run_id"] for r in derived)
+    (carol,) = [r for r in derived if r["type"] == "identity.person"
+                and [i["arn"] for i in r["data"]["identities"]] == [after["data"]["arn"]]]
+    assert carol["change"] == "updated" and POLICY in carol["data"]["access"][0]["policies"]  # the access she holds now
 
     # The same file again: every event is a duplicate; nothing re-collected, nothing exported.
     again = json.loads(idcensus("events", "replay", str(events), *storage(cli)).stdout)

@@ -36,7 +36,7 @@ def publish_run(exporter: Exporter, *, run_id: str, base_run_id: str | None, sta
     latest.json is replaced only if it is still the version read here (an S3 conditional write), so
     of two closers racing one publishes and the other reads again: it then finds its own run there
     (its first write landed but the answer was lost), or rebases onto the run just published."""
-    from idcensus.store.findings import write_findings  # the rules: loaded where a census closes, not by the stream
+    from idcensus.store.findings import write_findings  # the rules: loaded where a run is published, not per event
 
     files = [f for f in files if f.type not in DERIVED]  # a retry before the commit point writes them again
     for _ in range(PUBLISH_ATTEMPTS):
@@ -87,6 +87,8 @@ def publish_refresh(exporter: Exporter, state: StateTable, *, run_id: str, accou
     snapshot against snapshot, as for a census: a retried refresh whose first attempt wrote the
     state but died before this publishes them now, and one that did publish finds nothing new.
     None: nothing changed, or no run published yet (the first census carries everything)."""
+    from idcensus.store.findings import write_findings  # the rules: loaded only when a refresh publishes
+
     accounts = set(accounts)
     for _ in range(PUBLISH_ATTEMPTS if accounts else 0):
         latest, etag = exporter.latest_tagged()
@@ -107,9 +109,12 @@ def publish_refresh(exporter: Exporter, state: StateTable, *, run_id: str, accou
                 refreshed.add(account_id)
         if not refreshed:
             return None
-        # Findings and people are judged at each census: a refresh run lists the census's unchanged.
+        # Every other account's snapshot is listed from the run this one follows; findings and people
+        # are judged again over the whole inventory, as at a census, so a refresh's findings say
+        # exactly what the next census would of the same state.
         files += [FileEntry(**f) for f in base["files"] if f["kind"] == "snapshot"
-                  and (f["account_id"] not in refreshed or f["type"] in DERIVED)]
+                  and f["account_id"] not in refreshed and f["type"] not in DERIVED]
+        files += write_findings(exporter, run_id, base["run_id"], files, now=now)
         entries = [{**a, "refreshed_at": now} if a["account_id"] in refreshed else a for a in base["accounts"]]
         try:
             return exporter.publish(run_id=run_id, previous_run_id=base["run_id"], started_at=now, finished_at=now,
