@@ -114,3 +114,22 @@ def test_no_import_cycle_between_packages():
     for start in sorted(graph):
         visit(start, [])
     assert cycles == []
+
+
+def test_the_test_environment_pins_what_the_artifact_ships():
+    import re
+    import tomllib
+
+    def pins(lines):
+        found = {}
+        for line in lines:
+            m = re.match(r"\s*([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?==([^\s;#]+)", line)
+            if m:
+                found[m.group(1).lower()] = m.group(2)
+        return found
+
+    dev = pins(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"])
+    shipped = pins((ROOT / "functions" / "requirements.txt").read_text().splitlines())
+    assert shipped and {name: dev.get(name) for name in shipped if name in dev} == \
+        {name: v for name, v in shipped.items() if name in dev}
+    assert {"pydantic", "aws-lambda-powertools"} <= dev.keys() & shipped.keys()
