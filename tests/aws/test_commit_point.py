@@ -27,7 +27,7 @@ from idcensus.collect.contract import AccountInfo, CollectOptions
 from idcensus.model.records import content_hash
 from idcensus.pipeline import Pipeline
 from idcensus.settings import Settings
-from idcensus.store.commit import RunSuperseded
+from idcensus.store.commit import RunSuperseded, publish_run
 from idcensus.store.export import Exporter, decode_lines
 from idcensus.store.setup import ensure_bucket, ensure_table
 from idcensus.store.state import StateTable
@@ -344,3 +344,62 @@ def test_refresh_path_every_write_step(storage, when):
     print(f"refresh/{when}: {step} of {fault.writes} write steps faulted, {runs} published runs "
           f"({kinds.count('refresh')} refreshes), {changes} changes replayed")
     assert fault.writes >= 10 and "refresh" in kinds  # the loop ends only past the last write step
+
+
+def report_of(key: str) -> tuple[str, str] | None:
+    """(content type, page) of a report in the bucket; None when there is none."""
+    try:
+        got = boto3.client("s3").get_object(Bucket="exports", Key=f"idcensus/v1/reports/{key}")
+    except boto3.client("s3").exceptions.NoSuchKey:
+        return None
+    return got["ContentType"], got["Body"].read().decode()
+
+
+def test_each_published_run_has_its_report_and_latest_follows_the_newest(storage):
+    from idcensus.report.publish import write_report
+
+    exporter = Exporter(boto3.client("s3"), "exports")
+    cli_run()
+    first = exporter.latest()["run_id"]
+    kind, page = report_of(f"{first}.html")
+    assert kind.startswith("text/html") and page.startswith("<!DOCTYPE html>") and first in page
+    assert report_of("latest.html") == (kind, page)
+    mutate(storage, 0)
+    cli_run()
+    second = exporter.latest()["run_id"]
+    assert second in report_of("latest.html")[1] and report_of(f"{first}.html")[1] == page
+    write_report(exporter, exporter.manifest(first))  # a late retry of the older run's close
+    assert second in report_of("latest.html")[1]  # the newest run's report stays the latest
+
+
+def test_a_crash_before_the_report_leaves_it_to_the_retried_close(storage, monkeypatch):
+    import idcensus.report.publish as publish
+
+    def crash(exporter, manifest):
+        raise Crash()
+
+    real = publish.write_report
+    monkeypatch.setattr(publish, "write_report", crash)
+    with pytest.raises(Crash):
+        cli_run()
+    exporter = Exporter(boto3.client("s3"), "exports")
+    run_id = exporter.latest()["run_id"]  # published: the crash came after the commit point
+    assert report_of(f"{run_id}.html") is None
+    monkeypatch.setattr(publish, "write_report", real)
+    manifest = publish_run(exporter, run_id=run_id, base_run_id=None, started_at="", finished_at="", files=[],
+                           accounts=[])  # the retry finds its run published, and writes the report
+    assert manifest["run_id"] == run_id and run_id in report_of(f"{run_id}.html")[1]
+
+
+def test_a_report_that_cannot_be_rendered_is_logged_and_the_run_stays_published(storage, monkeypatch, caplog):
+    import idcensus.report.publish as publish
+
+    def broken(report, **_):
+        raise ValueError("no template")
+
+    monkeypatch.setattr(publish, "render", broken)
+    cli_run()
+    run_id = Exporter(boto3.client("s3"), "exports").latest()["run_id"]
+    assert report_of(f"{run_id}.html") is None and report_of("latest.html") is None
+    assert f"report of run {run_id} not written (run `idcensus report --run {run_id}`" in caplog.text
+    assert "ValueError: no template" in caplog.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import boto3
 from tests.browser import browser_page
 from tests.e2e.conftest import emulator_cli
 
@@ -29,7 +30,8 @@ def test_report_of_a_published_run_in_a_real_browser(cli, tmp_path):
         assert page.locator("#reach-matrix-table tbody tr").count() > 0
         # The seeded organization's findings (its root users have no MFA, its users no owner tag...),
         # filterable like every table; people only when some person holds several identities.
-        assert page.locator("#findings-table tbody tr").count() > 0
+        findings = page.locator("#findings-table tbody tr").count()
+        assert findings > 0
         page.fill("input[data-table=findings-table]", "root")
         visible = page.locator("#findings-table tbody tr:visible")
         assert 0 < visible.count() < page.locator("#findings-table tbody tr").count()
@@ -49,3 +51,16 @@ def test_report_of_a_published_run_in_a_real_browser(cli, tmp_path):
     assert seen["errors"] == []
     assert seen["requests"] == [out.resolve().as_uri()]
     assert (OUTPUT / "report.png").stat().st_size > 10_000
+
+    # The page the run itself left in the bucket for the admin is the same report, and opens the same way.
+    latest = boto3.client("s3").get_object(Bucket=cli.bucket, Key="idcensus/v1/latest.json")["Body"].read().decode()
+    stored = tmp_path / "stored.html"
+    stored.write_bytes(boto3.client("s3").get_object(Bucket=cli.bucket, Key="idcensus/v1/reports/latest.html")["Body"].read())
+    run_id = html.split("run <b>", 1)[1].split("</b>", 1)[0]
+    assert run_id in latest and f"run <b>{run_id}</b>" in stored.read_text()
+    with browser_page() as (page, seen):
+        page.goto(stored.resolve().as_uri())
+        page.wait_for_load_state("load")
+        assert page.locator("#coverage-table tbody tr").count() == 4
+        assert page.locator("#findings-table tbody tr").count() == findings
+    assert seen["errors"] == [] and seen["requests"] == [stored.resolve().as_uri()]

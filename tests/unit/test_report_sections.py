@@ -78,3 +78,16 @@ def test_many_accounts_drop_the_matrix_for_the_list():
     accounts = [f"{n:012d}" for n in range(MATRIX_MAX_ACCOUNTS + 1)]
     report = build([account(a, **{"iam.users": "ok"}) for a in accounts], [], {**MANIFEST, "accounts": []}, now=NOW)
     assert report.reach_matrix is None and "reach-matrix" not in render(report)
+
+
+def test_a_capped_page_says_what_it_left_out_and_keeps_every_accounts_coverage():
+    users = [rec("iam.user", f"arn:aws:iam::{A}:user/u{n:03d}", A, name=f"u{n:03d}", arn=f"arn:aws:iam::{A}:user/u{n:03d}",
+                 last_activity_at=None, access_keys=[]) for n in range(30)]
+    accounts = [account(f"{n:012d}", **{"iam.users": "ok"}) for n in range(1, 9)]
+    report = build([*accounts, *users], [], {"run_id": "r1"}, now=NOW)
+    page = render(report, max_rows=5)
+    assert page.count("<tr>") < render(report).count("<tr>")
+    assert "the first 5 of 30 rows" in page  # identities: 30 users
+    coverage = page[page.index("<section id=coverage>"):page.index("</section>", page.index("<section id=coverage>"))]
+    assert all(f"{n:012d}" in coverage for n in range(1, 9))  # every account's coverage, past the cap
+    assert "the first" not in render(report)  # uncapped (the CLI's page): nothing left out

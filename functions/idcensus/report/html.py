@@ -49,7 +49,9 @@ SECTIONS = (("coverage", "Coverage"), ("identities", "Identities"), ("findings",
             ("changes", "Changes"), ("freshness", "Activity"), ("reach", "Who reaches which account"))
 
 
-def render(report: Report) -> str:
+def render(report: Report, max_rows: int | None = None) -> str:
+    """The page; `max_rows` keeps each table to its first rows (the page written for every run of a
+    large organization stays one a browser opens), saying how many were left out."""
     run = report.run
     body = [
         f"<header><h1>idcensus report</h1><div class=run>run <b>{_e(run['run_id'])}</b> · finished "
@@ -57,15 +59,16 @@ def render(report: Report) -> str:
         f"{_e(run['schema_version'])}</div></header>",
         "<nav>" + "".join(f'<a href="#{key}">{title}</a>' for key, title in SECTIONS) + "</nav><main>",
         _cards("summary", "At a glance", report.summary),
+        # every account's coverage is shown, whatever the cap: it says what to fix
         _section("coverage", "Coverage: what each account's read could see, and what to fix", report.coverage),
-        _section("identities", "Identities by account and type", report.identities),
+        _section("identities", "Identities by account and type", report.identities, max_rows=max_rows),
         _section("findings", "Findings by severity", report.findings,
-                 _cards_inline({s: report.findings_by_severity.get(s, 0) for s in SEVERITIES}, "severity")),
-        _section("people", "People and what they reach", report.people),
-        _section("changes", "Changes since the previous run", report.changes),
+                 _cards_inline({s: report.findings_by_severity.get(s, 0) for s in SEVERITIES}, "severity"), max_rows),
+        _section("people", "People and what they reach", report.people, max_rows=max_rows),
+        _section("changes", "Changes since the previous run", report.changes, max_rows=max_rows),
         _section("freshness", "Activity freshness (users and roles)", report.freshness,
-                 _cards_inline(dict(sorted(report.freshness_summary.items())), "fresh")),
-        _reach(report),
+                 _cards_inline(dict(sorted(report.freshness_summary.items())), "fresh"), max_rows),
+        _reach(report, max_rows),
         "</main>",
     ]
     return ("<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
@@ -74,26 +77,30 @@ def render(report: Report) -> str:
             + "\n".join(body) + f"<script>{JS}</script></body></html>\n")
 
 
-def _reach(report: Report) -> str:
-    parts = [_section("reach", "Who reaches which account", report.reach)]
+def _reach(report: Report, max_rows: int | None) -> str:
+    parts = [_section("reach", "Who reaches which account", report.reach, max_rows=max_rows)]
     if report.reach_matrix is not None:
         parts.insert(0, _section("reach-matrix", "Who reaches which account: matrix (principal x account)",
-                                 report.reach_matrix))
+                                 report.reach_matrix, max_rows=max_rows))
     return "\n".join(parts)
 
 
-def _section(key: str, title: str, table: Table, before: str = "") -> str:
-    return f"<section id={key}><h2>{_e(title)}</h2>{before}{_table(key, table)}</section>"
+def _section(key: str, title: str, table: Table, before: str = "", max_rows: int | None = None) -> str:
+    return f"<section id={key}><h2>{_e(title)}</h2>{before}{_table(key, table, max_rows)}</section>"
 
 
-def _table(key: str, table: Table) -> str:
+def _table(key: str, table: Table, max_rows: int | None = None) -> str:
     if not table.rows:
         return f"<p class=empty data-empty={key}>{_e(table.empty)}</p>"
     head = "".join(f"<th>{_e(c)}</th>" for c in table.columns)
+    shown = table.rows if max_rows is None else table.rows[:max_rows]
     rows = "".join("<tr>" + "".join(_cell(v, table.classes.get(i)) for i, v in enumerate(row)) + "</tr>"
-                   for row in table.rows)
-    return (f"<input class=filter data-table={key}-table placeholder='filter rows'>"
-            f"<span class=count id={key}-table-count>{len(table.rows)} rows</span>"
+                   for row in shown)
+    left_out = (f"<p class=empty data-left-out={key}>the first {len(shown):,} of {len(table.rows):,} rows: "
+                "<code>idcensus report</code> writes them all, <code>idcensus query</code> selects</p>"
+                if len(shown) < len(table.rows) else "")
+    return (f"{left_out}<input class=filter data-table={key}-table placeholder='filter rows'>"
+            f"<span class=count id={key}-table-count>{len(shown)} rows</span>"
             f"<div class=wrap><table class=data id={key}-table><thead><tr>{head}</tr></thead>"
             f"<tbody>{rows}</tbody></table></div>")
 

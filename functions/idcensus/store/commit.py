@@ -43,7 +43,7 @@ def publish_run(exporter: Exporter, *, run_id: str, base_run_id: str | None, sta
         latest, etag = exporter.latest_tagged()
         published = latest["run_id"] if latest else None
         if published == run_id:  # a retry after the commit point
-            return exporter.manifest(run_id) or {}
+            return _reported(exporter, exporter.manifest(run_id) or {})
         if published != base_run_id:  # another run was published since this one began: rare, costlier
             newer = newest_census(exporter, published)
             if newer and newer["started_at"] > started_at:
@@ -52,12 +52,22 @@ def publish_run(exporter: Exporter, *, run_id: str, base_run_id: str | None, sta
             files, base_run_id = rebase(exporter, run_id, files, published, now=finished_at), published
         derived = write_findings(exporter, run_id, published, files, now=finished_at)  # against what it follows
         try:
-            return exporter.publish(run_id=run_id, previous_run_id=published, started_at=started_at,
-                                    finished_at=finished_at, files=[*files, *derived], accounts=accounts,
-                                    replaces=etag)
+            manifest = exporter.publish(run_id=run_id, previous_run_id=published, started_at=started_at,
+                                        finished_at=finished_at, files=[*files, *derived], accounts=accounts,
+                                        replaces=etag)
         except LatestMoved:
             continue
+        return _reported(exporter, manifest)
     raise LatestMoved(f"latest.json kept moving while {run_id} was being published; the close is retried")
+
+
+def _reported(exporter: Exporter, manifest: dict[str, Any]) -> dict[str, Any]:
+    """The published run's manifest, once its report for the admin is written (report/publish.py)."""
+    from idcensus.report.publish import write_report
+
+    if manifest:
+        write_report(exporter, manifest)
+    return manifest
 
 
 def run_notice(bucket: str, manifest_key: str, manifest: dict[str, Any]) -> dict[str, Any]:
@@ -95,7 +105,7 @@ def publish_refresh(exporter: Exporter, state: StateTable, *, run_id: str, accou
         if latest is None:
             return None
         if latest["run_id"] == run_id:  # the write landed, its answer was lost
-            return exporter.manifest(run_id)
+            return _reported(exporter, exporter.manifest(run_id))
         base = exporter.manifest(latest["run_id"])
         known = {a["account_id"] for a in base["accounts"]}
         files: list[FileEntry] = []
@@ -117,11 +127,12 @@ def publish_refresh(exporter: Exporter, state: StateTable, *, run_id: str, accou
         files += write_findings(exporter, run_id, base["run_id"], files, now=now)
         entries = [{**a, "refreshed_at": now} if a["account_id"] in refreshed else a for a in base["accounts"]]
         try:
-            return exporter.publish(run_id=run_id, previous_run_id=base["run_id"], started_at=now, finished_at=now,
-                                    files=files, accounts=entries, replaces=etag, kind="refresh",
-                                    census_run_id=base.get("census_run_id", base["run_id"]))
+            manifest = exporter.publish(run_id=run_id, previous_run_id=base["run_id"], started_at=now,
+                                        finished_at=now, files=files, accounts=entries, replaces=etag,
+                                        kind="refresh", census_run_id=base.get("census_run_id", base["run_id"]))
         except LatestMoved:
             continue
+        return _reported(exporter, manifest)
     if not accounts:
         return None
     raise LatestMoved(f"latest.json kept moving while refresh {run_id} was being published; it is retried")
