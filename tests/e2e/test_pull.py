@@ -7,6 +7,7 @@ import json
 from argparse import Namespace
 
 import boto3
+import duckdb
 import pytest
 from moto.core.authorization import enable_iam_authentication
 from tests.templates.cfn import TEMPLATE, load
@@ -125,6 +126,16 @@ def test_two_pulls_in_a_row_take_only_the_new_run_and_query_sees_its_state(org, 
     for name in EXAMPLES:  # every documented example runs on a real pull
         assert main(["query", name, "--from", str(tmp_path / "census.duckdb")]) == 0, name
     capsys.readouterr()
+
+    # The pull as OCSF for a Security Lake custom source: one class per folder, a row per user or finding.
+    for event_class, types, class_uid in (("user-inventory", ("iam.user", "sso.user"), 5003),
+                                          ("compliance-finding", ("finding",), 2003)):
+        ocsf = tmp_path / event_class
+        assert main(["ocsf", "--from", str(out), "--out", str(ocsf), "--class", event_class]) == 0
+        assert capsys.readouterr().out.startswith(tuple("0123456789"))
+        expected = sum(len(snapshot_ids(s3, bucket, second.manifest_key, t)) for t in types)
+        got = duckdb.sql(f"SELECT class_uid, count(*) FROM read_parquet('{ocsf}/**/*.parquet') GROUP BY 1").fetchall()
+        assert got == [(class_uid, expected)] and expected > 0, event_class
 
     assert pull(vendor, monkeypatch, bucket, out) == 0
     assert pulled(capsys)["runs"] == []

@@ -1,6 +1,7 @@
-"""`idcensus ocsf`: users as OCSF User Inventory Info (5003), validated against the OCSF 1.1.0 schema by
-pydantic-ocsf (models built from the schema it bundles), every field we write one the class declares,
-and the Parquet partitions a Security Lake custom source expects."""
+"""`idcensus ocsf`: users as OCSF User Inventory Info (5003) and findings as Compliance Finding (2003),
+validated against the OCSF 1.1.0 schema by pydantic-ocsf (models built from the schema it bundles),
+every field we write one the class declares, and the Parquet partitions a Security Lake custom source
+expects."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ import typing
 
 import duckdb
 import pytest
-from ocsf.v1_1_0.events import UserInventory
-from ocsf.v1_1_0.objects import Cloud, Metadata
+from ocsf.v1_1_0.events import ComplianceFinding, UserInventory
+from ocsf.v1_1_0.objects import Cloud, Compliance, FindingInfo, Metadata, Remediation, ResourceDetails
 from ocsf.v1_1_0.objects import User as OcsfUser
 from pydantic import BaseModel
 
-from idcensus.cli.ocsf_export import user_inventory, write_parquet
+from idcensus.cli.ocsf_export import compliance_findings, user_inventory, write_parquet
 from idcensus.model.records import User, make_record
 from idcensus.model.sso import SsoEmail, SsoUser
 
@@ -81,3 +82,48 @@ def test_parquet_in_security_lake_partitions(tmp_path):
                      f"region=us-east-1/accountId={B}/eventDay=20261202"]
     rows = duckdb.sql(f"SELECT class_uid, user.name FROM read_parquet('{tmp_path}/**/*.parquet') ORDER BY 2").fetchall()
     assert rows == [(5003, "alice"), (5003, "dana")]
+
+
+def findings() -> list[dict]:
+    """Findings of several rules (evidence of different shapes), one of them resolved since."""
+    from tests.findings_records import ADMIN_DOC, NOW, ago, root, user
+
+    from idcensus.findings.run import evaluate
+
+    first = evaluate([root(mfa=False), user("heidi", inline={"all": ADMIN_DOC}), user("bob", console=True)],
+                     now=ago(1), run_id="r1", collected_at=ago(1).isoformat()).findings
+    return evaluate([root(mfa=True), user("heidi", inline={"all": ADMIN_DOC}), user("bob", console=True)], now=NOW,
+                    run_id="r2", collected_at=NOW.isoformat(), previous=first).findings
+
+
+def test_findings_are_valid_compliance_findings():
+    records = findings()
+    events = compliance_findings(records, "eu-west-1")
+    assert {r["data"]["status"] for r in records} == {"open", "resolved"} and len({r["data"]["rule_id"] for r in records}) >= 4
+    objects = {"finding_info": FindingInfo, "compliance": Compliance, "remediation": Remediation,
+               "resource": ResourceDetails, "metadata": Metadata, "cloud": Cloud}
+    for record, event in zip(records, events, strict=True):
+        validated = ComplianceFinding.model_validate(event)
+        assert (validated.class_uid, validated.metadata.version) == (2003, "1.1.0")
+        assert [f"{k}.{u}" for k, model in objects.items() if k in event for u in undeclared(model, event[k])] == []
+        assert set(event) - set(objects) <= {*ComplianceFinding.model_fields, "class_uid", "class_name", "category_uid",
+                                             "category_name", "type_uid", "time"}
+        assert event["resource"]["uid"] == record["data"]["resource_arn"]
+        assert event["cloud"]["account"]["uid"] == record["account_id"] and event["cloud"]["region"] == "eu-west-1"
+        resolved = record["data"]["status"] == "resolved"
+        assert (event["activity_id"] == 3) == resolved  # Close
+        assert (event["status_id"], event["status"]) == ((99, "Resolved") if resolved else (1, "New"))
+
+
+def test_findings_parquet_keeps_json_fields_as_text(tmp_path):
+    records = findings()
+    write_parquet(compliance_findings(records, "us-east-1"), tmp_path)
+    rows = duckdb.sql(f"SELECT class_uid, finding_info.types[1], resource.uid, resource.data, unmapped "
+                      f"FROM read_parquet('{tmp_path}/**/*.parquet') ORDER BY 2, 3").fetchall()
+    assert len(rows) == len(records) and {r[0] for r in rows} == {2003}
+    by_id = {(r["data"]["rule_id"], r["data"]["resource_arn"]): r for r in records}
+    for _, rule_id, arn, data, unmapped in rows:
+        import json
+
+        assert json.loads(data) == json.loads(json.dumps(by_id[(rule_id, arn)]["data"]["evidence"], default=str))
+        assert json.loads(unmapped)["account_id"] == by_id[(rule_id, arn)]["account_id"]
