@@ -122,8 +122,8 @@ class Inventory:
 
     def scp_caps(self, account_id: str) -> tuple[Grants, ...]:
         """One cap per level from the organization's root down to the account: the SCPs attached there.
-        None for the management account (SCPs never apply to it), when SCPs are not enabled, or when
-        the run did not read the organization's tree; a level whose SCPs were not all read is left out."""
+        None for the management account (SCPs never apply to it), nor where SCPs are not enabled or the
+        run did not read the organization's tree; a level whose SCPs were not all read is left out."""
         if account_id not in self._scp_caps:
             self._scp_caps[account_id] = self._levels_of(account_id)
         return self._scp_caps[account_id]
@@ -141,13 +141,19 @@ class Inventory:
         while parent is not None:
             chain.append(parent["data"]["id"])
             parent = nodes.get(parent["data"]["parent_id"])
+        attached = self._scps_by_target
+        return tuple(grants_of(attached[level]) for level in reversed(chain)
+                     if attached.get(level) and all(d is not None for d in attached[level]))
+
+    @cached_property
+    def _scps_by_target(self) -> dict[str, list[dict | None]]:
+        """Root, OU or account ID -> the documents of the SCPs attached to it (None: not read)."""
         attached: dict[str, list[dict | None]] = defaultdict(list)
         for r in self.of("org.policy"):
             if r["data"]["type"] == "SERVICE_CONTROL_POLICY":
                 for target in r["data"]["targets"]:
                     attached[target["target_id"]].append(r["data"]["document"])
-        return tuple(grants_of(attached[level]) for level in reversed(chain)
-                     if attached[level] and all(d is not None for d in attached[level]))
+        return attached
 
     @staticmethod
     def _shared_key(account_id: str, data: dict) -> tuple | None:
