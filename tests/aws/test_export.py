@@ -1,8 +1,10 @@
 import hashlib
 import json
+from urllib.parse import unquote
 
 import boto3
 import pytest
+from tests.aws.conftest import ACCOUNT
 
 from idcensus.store.export import Exporter, decode_lines
 
@@ -72,3 +74,30 @@ def test_a_kept_exporter_reads_its_own_snapshot_parts_from_memory_and_anything_e
     kept._written[role.key] = ("0" * 64, b"")  # a part written again whose write failed: not what the entry names
     assert kept.read_records([role]) == [rec("iam.role", 2)] and gets == [role.key]
     assert Exporter(exporter.s3, "exports")._written == {}  # off unless asked: the Lambda functions
+
+
+def test_publishing_reads_each_part_from_s3_once(aws):
+    """The findings step and the report both read every snapshot part: the second read is from memory,
+    and nothing is kept once the run is published."""
+    from idcensus.store.commit import publish_run
+    from idcensus.store.setup import ensure_bucket
+
+    s3 = boto3.client("s3", region_name="us-east-1")
+    ensure_bucket(s3, "exports", "us-east-1", True)
+    writer = Exporter(s3, "exports")
+    users = [{"schema_version": "1.1.0", "type": "iam.user", "id": f"arn:aws:iam::{ACCOUNT}:user/u{n}", "account_id": ACCOUNT,
+              "collected_at": "2026-12-01T00:00:00Z", "run_id": "r1", "deleted": False,
+              "data": {"name": f"u{n}", "arn": f"arn:aws:iam::{ACCOUNT}:user/u{n}"}} for n in range(3)]
+    files = writer.write_account("r1", ACCOUNT, users, [{**u, "change": "created"} for u in users])
+    reader_s3 = boto3.client("s3", region_name="us-east-1")
+    got: list[str] = []
+    reader_s3.meta.events.register("before-call.s3.GetObject",
+                                   lambda params, **_: got.append(unquote(params["url_path"])))
+    reader = Exporter(reader_s3, "exports")
+    publish_run(reader, run_id="r1", base_run_id=None, started_at="2026-12-01T00:00:00Z",
+                finished_at="2026-12-01T00:00:01Z", files=files, accounts=[{"account_id": ACCOUNT, "status": "ok"}])
+    parts = [k for k in got if "/snapshot/" in k or "/changes/" in k]
+    assert parts and len(parts) == len(set(parts))  # each part once, though two steps read them
+    assert any("/snapshot/type=iam.user/" in k for k in parts) and any("/changes/" in k for k in parts)
+    assert reader._read is None  # forgotten once published
+    assert s3.head_object(Bucket="exports", Key="idcensus/v1/reports/r1.html")["ContentLength"] > 0

@@ -12,8 +12,9 @@ published run's changes are exactly its snapshot against the previous published 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, TypeVar
 
 from idcensus.errors import IdcensusError
 from idcensus.model.changes import changes_between
@@ -22,6 +23,7 @@ from idcensus.store.export import Exporter, FileEntry, LatestMoved
 from idcensus.store.notify import RUN_COMPLETED
 from idcensus.store.state import StateTable
 
+T = TypeVar("T")
 PUBLISH_ATTEMPTS = 5  # each lost race means another run was published: a handful is plenty
 
 
@@ -29,6 +31,18 @@ class RunSuperseded(IdcensusError):
     """A newer run was published first: this older snapshot must not replace it."""
 
 
+def _reading_once(publish: Callable[..., T]) -> Callable[..., T]:
+    """Publishing reads every snapshot part for the findings and again for the report: from S3 once."""
+
+    @wraps(publish)
+    def reading_once(exporter: Exporter, *args: Any, **kwargs: Any) -> T:
+        with exporter.remembering():
+            return publish(exporter, *args, **kwargs)
+
+    return reading_once
+
+
+@_reading_once
 def publish_run(exporter: Exporter, *, run_id: str, base_run_id: str | None, started_at: str, finished_at: str,
                 files: list[FileEntry], accounts: list[dict[str, Any]]) -> dict[str, Any]:
     """Publish the run (manifest, then latest.json), idempotently; its manifest.
@@ -88,6 +102,7 @@ def newest_census(exporter: Exporter, run_id: str | None) -> dict[str, Any] | No
     return exporter.manifest(manifest["census_run_id"])
 
 
+@_reading_once
 def publish_refresh(exporter: Exporter, state: StateTable, *, run_id: str, accounts: Iterable[str],
                     now: str) -> dict[str, Any] | None:
     """Publish targeted re-collections between censuses as a run of their own on the chain, so their

@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -78,7 +79,8 @@ class Exporter:
     parts this exporter wrote and read them back from memory, not S3 (the CLI census, which reads
     every part of its run again in its findings step; only while this one object lives, and only
     bytes whose sha256 is the manifest entry's). The Lambda functions leave it off: a finisher reads
-    parts that other invocations wrote, and a warm container would only grow."""
+    parts that other invocations wrote, and a warm container would only grow; they read each part
+    once per publish instead (`remembering`)."""
 
     s3: Any  # boto3 S3 client
     bucket: str
@@ -88,6 +90,17 @@ class Exporter:
     def __post_init__(self) -> None:
         self.prefix = normalize_prefix(self.prefix)
         self._written: dict[str, tuple[str, bytes]] = {}  # key: (sha256, body) of a snapshot part written here
+        self._read: dict[str, tuple[str, bytes]] | None = None  # parts read while remembering()
+
+    @contextmanager
+    def remembering(self):
+        """Within it, a part read from S3 is read once: publishing reads every snapshot part for the
+        findings and again for the report. Forgotten at the end, so a warm container does not grow."""
+        self._read = {}
+        try:
+            yield self
+        finally:
+            self._read = None
 
     def run_prefix(self, run_id: str) -> str:
         return f"{self.prefix}runs/{run_id}/"
@@ -121,10 +134,14 @@ class Exporter:
         return [r for f in files if f.kind == kind for r in decode_lines(self._read_part(f))]
 
     def _read_part(self, f: FileEntry) -> bytes:
-        digest, body = self._written.get(f.key, (None, b""))
-        if digest == f.sha256:
-            return body
-        return self.s3.get_object(Bucket=self.bucket, Key=f.key)["Body"].read()
+        for kept in (self._written, self._read or {}):
+            digest, body = kept.get(f.key, (None, b""))
+            if digest == f.sha256:
+                return body
+        body = self.s3.get_object(Bucket=self.bucket, Key=f.key)["Body"].read()
+        if self._read is not None:
+            self._read[f.key] = (f.sha256, body)
+        return body
 
     def account_files(self, run_id: str, account_id: str) -> list[FileEntry]:
         """An account's collected files in a run, from its index or else the manifest (a refresh run
