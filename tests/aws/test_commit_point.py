@@ -403,3 +403,7 @@ def test_a_report_that_cannot_be_rendered_is_logged_and_the_run_stays_published(
     assert report_of(f"{run_id}.html") is None and report_of("latest.html") is None
     assert f"report of run {run_id} not written (run `idcensus report --run {run_id}`" in caplog.text
     assert "ValueError: no template" in caplog.text
+    from idcensus.observability import metrics
+
+    assert metrics.metric_set["ReportsNotWritten"]["Value"] == [1.0]  # flushed by the handler: ReportsNotWrittenAlarm
+    metrics.clear_metrics()

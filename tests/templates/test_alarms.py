@@ -64,3 +64,22 @@ def test_every_alarm_notifies_the_given_topic_or_the_stacks_own():
     assert topic["Condition"] == "CreateAlarmTopic"
     assert template["Conditions"]["CreateAlarmTopic"] == {"Fn::Equals": [{"Ref": "AlarmTopicArn"}, ""]}
     assert template["Resources"]["AlarmEmailSubscription"]["Condition"] == "HasAlarmEmail"
+
+
+def test_every_failure_counted_in_the_idcensus_namespace_is_alarmed():
+    """A custom metric that counts something going wrong has an alarm on it (metrics that count work
+    done, such as CollectedAccounts or PrincipalsRefreshed, need none)."""
+    import re
+    from pathlib import Path
+
+    counted = set()
+    for path in (Path(TEMPLATE).parent / "functions" / "idcensus").rglob("*.py"):
+        counted |= set(re.findall(r'add_metric\(name="(\w+)"', path.read_text()))
+        counted |= set(re.findall(r'name="(\w+)" if [^"]+ else "\w+"', path.read_text()))
+    failures = {m for m in counted if re.search(r"Failed|NotWritten|Overdue|Superseded", m)}
+    assert {"FailedAccounts", "ReportsNotWritten", "Tier1FailedAccounts"} <= failures
+    alarmed = {props["MetricName"] for props in (a["Properties"] for a in resources_of_type(
+        load(TEMPLATE), "AWS::CloudWatch::Alarm").values()) if props["Namespace"] == "idcensus"}
+    # Not alarmed, on purpose: a superseded run is normal (its changes are in the newer run's feed), and
+    # an account the check finds unreadable alarms as FailedAccounts at the census that cannot read it.
+    assert failures - alarmed == {"SupersededRuns", "Tier1FailedAccounts"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from idcensus.observability import metrics
 from idcensus.report.html import render
 from idcensus.report.sections import build
 from idcensus.store.export import Exporter, FileEntry
@@ -47,4 +48,5 @@ def write_report(exporter: Exporter, manifest: dict[str, Any]) -> str | None:
     except Exception as exc:  # noqa: BLE001 - the run is published; its report is for reading, not for integrity
         log.error("report of run %s not written (run `idcensus report --run %s` to write it): %s: %s",
                   run_id, run_id, type(exc).__name__, exc)
+        metrics.add_metric(name="ReportsNotWritten", unit="Count", value=1)  # ReportsNotWrittenAlarm
         return None
