@@ -74,6 +74,7 @@ bench: $(VENV)/.installed
 	$(VENV)/bin/python benchmarks/bench_normalize.py
 	$(VENV)/bin/python benchmarks/bench_activity.py
 	$(VENV)/bin/python benchmarks/bench_findings.py
+	$(VENV)/bin/python benchmarks/bench_report.py
 	$(VENV)/bin/python benchmarks/bench_cost.py
 
 schema: $(VENV)/.installed
