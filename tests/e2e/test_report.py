@@ -64,3 +64,12 @@ def test_report_of_a_published_run_in_a_real_browser(cli, tmp_path):
         assert page.locator("#coverage-table tbody tr").count() == 4
         assert page.locator("#findings-table tbody tr").count() == findings
     assert seen["errors"] == [] and seen["requests"] == [stored.resolve().as_uri()]
+
+    # A large organization's page can be capped from the command line too; a cap of nothing is refused.
+    capped = tmp_path / "capped.html"
+    done = emulator_cli("report", "--bucket", cli.bucket, "--out", str(capped), "--max-rows", "1")
+    assert done.returncode == 0, done.stderr
+    assert "the first 1 of" in capped.read_text() and len(capped.read_text()) < len(html)
+    refused = emulator_cli("report", "--bucket", cli.bucket, "--out", str(capped), "--max-rows", "0")
+    assert refused.returncode != 0 and "--max-rows 0: give a number of rows of 1 or more" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1

@@ -22,6 +22,9 @@ def add_parser(sub) -> None:
     p.add_argument("--prefix", default=DEFAULT_PREFIX, help=f"export prefix (default {DEFAULT_PREFIX})")
     p.add_argument("--run", default=None, help="the run to show (default: the newest published run; bucket only)")
     p.add_argument("--out", default="idcensus-report.html", help="the HTML file to write")
+    p.add_argument("--max-rows", type=int, default=None, metavar="N",
+                   help="keep each table to its first N rows, saying how many were left out (default: all; "
+                        "a large organization's page runs to 100 MB)")
     add_vendor_role(p)
     add_aws(p, "the export bucket")
     p.set_defaults(func=run)
@@ -34,7 +37,9 @@ def run(args, hooks=None) -> int:
         from idcensus.cli.pull import bucket_source
 
         records, changes, manifest = from_source(bucket_source(args, hooks), args.run)
-    path = write_report(records, changes, manifest, Path(args.out))
+    if args.max_rows is not None and args.max_rows < 1:
+        raise ConfigError(f"--max-rows {args.max_rows}: give a number of rows of 1 or more, or leave it out for all")
+    path = write_report(records, changes, manifest, Path(args.out), max_rows=args.max_rows)
     print(f"report of run {manifest['run_id']} written to {path.resolve()}")
     return EXIT_OK
 
@@ -56,10 +61,10 @@ def from_folder(folder: Path):
     return records, er.run_records(source, manifests[-1], "changes"), manifests[-1]
 
 
-def write_report(records, changes, manifest, out: Path) -> Path:
+def write_report(records, changes, manifest, out: Path, max_rows: int | None = None) -> Path:
     from idcensus.report.html import render
     from idcensus.report.sections import build
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(build(records, changes, manifest)), encoding="utf-8")
+    out.write_text(render(build(records, changes, manifest), max_rows=max_rows), encoding="utf-8")
     return out
