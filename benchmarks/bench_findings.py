@@ -93,17 +93,27 @@ def identity_center(accounts: list[str], users: int, rnd: random.Random) -> list
     return out
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def organization_args(doc: str) -> argparse.Namespace:
+    """The organization's size from the command line (shared with bench_report.py)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=50)
     parser.add_argument("--principals", type=int, default=1000)
     parser.add_argument("--sso-users", type=int, default=5000)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def organization(args: argparse.Namespace) -> tuple[list[str], list[dict]]:
+    """(account IDs, records) of the generated organization: the same for the same sizes."""
     rnd = random.Random(7)
     accounts = [f"{100000000000 + n:012d}" for n in range(args.accounts)]
-    started = time.perf_counter()
     records = [r for n, a in enumerate(accounts) for r in account_records(n, a, args.principals, rnd)]
-    records += identity_center(accounts, args.sso_users, rnd)
+    return accounts, records + identity_center(accounts, args.sso_users, rnd)
+
+
+def main() -> int:
+    args = organization_args(__doc__)
+    started = time.perf_counter()
+    accounts, records = organization(args)
     generated = time.perf_counter() - started
 
     started = time.perf_counter()

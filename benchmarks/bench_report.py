@@ -10,15 +10,13 @@ Prints the figures; asserts nothing about them.
 
 from __future__ import annotations
 
-import argparse
-import random
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_findings import account_records, identity_center  # noqa: E402
+from bench_findings import organization, organization_args  # noqa: E402
 from tests.findings_records import NOW  # noqa: E402
 
 from idcensus.findings.run import evaluate  # noqa: E402
@@ -28,15 +26,8 @@ from idcensus.report.sections import build  # noqa: E402
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--accounts", type=int, default=50)
-    parser.add_argument("--principals", type=int, default=1000)
-    parser.add_argument("--sso-users", type=int, default=5000)
-    args = parser.parse_args()
-    rnd = random.Random(7)
-    accounts = [f"{100000000000 + n:012d}" for n in range(args.accounts)]
-    records = [r for n, a in enumerate(accounts) for r in account_records(n, a, args.principals, rnd)]
-    records += identity_center(accounts, args.sso_users, rnd)
+    args = organization_args(__doc__)
+    accounts, records = organization(args)
     records += evaluate(records, now=NOW, run_id="bench", collected_at=NOW.isoformat()).records
     manifest = {"run_id": "bench", "previous_run_id": None, "started_at": NOW.isoformat(),
                 "finished_at": NOW.isoformat(), "schema_version": "1.2.0",
