@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from idcensus.findings.inventory import ADMIN_POLICY_NAME, Inventory, aws_managed_name, policy_arn
+from idcensus.findings.inventory import ADMIN_POLICY_NAME, Inventory, aws_managed_name
 from idcensus.findings.policy import Grants, admin_statements, as_list, grants_of, keeps_admin, matches, statements
 from idcensus.model.sso import SSO_ROLE_PATH
 
@@ -19,7 +19,7 @@ def admin_sources(inv: Inventory, account_id: str, data: dict) -> list[str]:
         return []
     found = []
     for where, document in inv.policy_documents(account_id, data):
-        if admin_statements(document) or (document is None and aws_managed_name(policy_arn(where)) == ADMIN_POLICY_NAME):
+        if admin_statements(document):
             found.append(where)
     return found
 
@@ -35,9 +35,15 @@ def permission_set_admin(inv: Inventory, ps: dict, account_id: str) -> list[str]
     if admin_statements(ps.get("inline_policy")):
         found.append("inline")
     for ref in ps.get("customer_managed_policies") or []:
-        found += [p["arn"] for p in inv.policies_by_name.get((account_id, ref["name"]), [])
-                  if not p["aws_managed"] and admin_statements(p["document"])]
+        found += [p["arn"] for p in customer_policies(inv, account_id, ref) if admin_statements(p["document"])]
     return found
+
+
+def customer_policies(inv: Inventory, account_id: str, ref: dict) -> list[dict]:
+    """The customer policies a permission set names ({name, path}) in `account_id`: that name and path."""
+    resource = f"policy{ref.get('path') or '/'}{ref['name']}"  # the ARN's last part holds the path
+    return [p for p in inv.policies_by_name.get((account_id, ref["name"]), [])
+            if not p["aws_managed"] and p["arn"].split(":", 5)[-1] == resource]
 
 
 def permission_set_boundary(inv: Inventory, ps: dict, account_id: str) -> Grants | None:
@@ -47,12 +53,8 @@ def permission_set_boundary(inv: Inventory, ps: dict, account_id: str) -> Grants
     if boundary.get("managed_policy_arn"):
         return inv.managed_grants(account_id, boundary["managed_policy_arn"])
     ref = boundary.get("customer_managed_policy")
-    if ref:
-        resource = f"policy{ref.get('path') or '/'}{ref['name']}"  # the ARN's last part holds the path
-        docs = [p["document"] for p in inv.policies_by_name.get((account_id, ref["name"]), [])
-                if not p["aws_managed"] and p["arn"].split(":", 5)[-1] == resource and p["document"]]
-        return grants_of(docs) if docs else None
-    return None
+    docs = [p["document"] for p in customer_policies(inv, account_id, ref) if p["document"]] if ref else []
+    return grants_of(docs) if docs else None
 
 
 def human_role(role: dict) -> bool:

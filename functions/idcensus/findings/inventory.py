@@ -12,6 +12,7 @@ from typing import Any
 from idcensus.findings.policy import Grants, grants_of
 
 ADMIN_POLICY_NAME = "AdministratorAccess"  # AWS-managed; counts as admin even when its document was not read
+ADMIN_DOCUMENT = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -72,8 +73,11 @@ class Inventory:
         return None if when is None else (self.now - when).total_seconds() / 86400
 
     def document(self, account_id: str, arn: str) -> dict | None:
+        """A managed policy's document; AdministratorAccess's is known even where the run did not read it."""
         policy = self.policies.get((account_id, arn))
-        return policy["document"] if policy else None
+        if policy and policy["document"] is not None:
+            return policy["document"]
+        return ADMIN_DOCUMENT if aws_managed_name(arn) == ADMIN_POLICY_NAME else None
 
     def policy_documents(self, account_id: str, data: dict) -> list[tuple[str, dict | None]]:
         """(where, document) of a user's, group's or role's policies; a user's groups included.
@@ -96,11 +100,7 @@ class Inventory:
         key = self._shared_key(account_id, data)
         if key is not None and key in self._grants:
             return self._grants[key]
-        docs = self.policy_documents(account_id, data)
-        grants = grants_of([d for _, d in docs])
-        if any(d is None and aws_managed_name(policy_arn(w)) == ADMIN_POLICY_NAME for w, d in docs):
-            grants = Grants(grants.allow + ("*",), grants.not_allow, grants.deny)
-        grants = grants.capped(self.caps(account_id, data))
+        grants = grants_of([d for _, d in self.policy_documents(account_id, data)]).capped(self.caps(account_id, data))
         if key is not None:
             self._grants[key] = grants
         return grants
@@ -113,12 +113,8 @@ class Inventory:
     def managed_grants(self, account_id: str, arn: str | None) -> Grants | None:
         """A managed policy's grants; None when there is none or its document was not read (then it
         caps nothing here: an unknown boundary must not hide an administrator)."""
-        if not arn:
-            return None
-        document = self.document(account_id, arn)
-        if document is None:
-            return Grants(("*",)) if aws_managed_name(arn) == ADMIN_POLICY_NAME else None
-        return grants_of([document])
+        document = self.document(account_id, arn) if arn else None
+        return grants_of([document]) if document is not None else None
 
     def scp_caps(self, account_id: str) -> tuple[Grants, ...]:
         """One cap per level from the organization's root down to the account: the SCPs attached there.
@@ -162,8 +158,3 @@ class Inventory:
         return (account_id, data.get("arn") if "members" in data else None,
                 tuple(data.get("attached_policies") or ()), tuple(data.get("groups") or ()),
                 data.get("permissions_boundary"))
-
-
-def policy_arn(where: str) -> str:
-    """The policy ARN of a policy_documents() source: 'group:<name>:<arn>' or '<arn>'."""
-    return where.split(":", 2)[2] if where.startswith("group:") else where

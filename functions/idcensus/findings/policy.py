@@ -43,10 +43,6 @@ class Grants:
         """Allow "*": as a cap, it takes nothing away but what it denies by name."""
         return "*" in self.allow or "*:*" in self.allow
 
-    @property
-    def is_admin(self) -> bool:
-        return self.allows_every_action and not self.deny and keeps_admin(self.within)
-
     def capped(self, caps: tuple[Grants, ...]) -> Grants:
         return Grants(self.allow, self.not_allow, self.deny, self.within + caps) if caps else self
 
