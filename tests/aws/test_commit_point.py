@@ -356,7 +356,7 @@ def report_of(key: str) -> tuple[str, str] | None:
 
 
 def test_each_published_run_has_its_report_and_latest_follows_the_newest(storage):
-    from idcensus.report.publish import write_report
+    from idcensus.report.publish import publish_report
 
     exporter = Exporter(boto3.client("s3"), "exports")
     cli_run()
@@ -368,7 +368,7 @@ def test_each_published_run_has_its_report_and_latest_follows_the_newest(storage
     cli_run()
     second = exporter.latest()["run_id"]
     assert second in report_of("latest.html")[1] and report_of(f"{first}.html")[1] == page
-    write_report(exporter, exporter.manifest(first))  # a late retry of the older run's close
+    publish_report(exporter, exporter.manifest(first))  # a late retry of the older run's close
     assert second in report_of("latest.html")[1]  # the newest run's report stays the latest
 
 
@@ -378,14 +378,14 @@ def test_a_crash_before_the_report_leaves_it_to_the_retried_close(storage, monke
     def crash(exporter, manifest):
         raise Crash()
 
-    real = publish.write_report
-    monkeypatch.setattr(publish, "write_report", crash)
+    real = publish.publish_report
+    monkeypatch.setattr(publish, "publish_report", crash)
     with pytest.raises(Crash):
         cli_run()
     exporter = Exporter(boto3.client("s3"), "exports")
     run_id = exporter.latest()["run_id"]  # published: the crash came after the commit point
     assert report_of(f"{run_id}.html") is None
-    monkeypatch.setattr(publish, "write_report", real)
+    monkeypatch.setattr(publish, "publish_report", real)
     manifest = publish_run(exporter, run_id=run_id, base_run_id=None, started_at="", finished_at="", files=[],
                            accounts=[])  # the retry finds its run published, and writes the report
     assert manifest["run_id"] == run_id and run_id in report_of(f"{run_id}.html")[1]
@@ -394,10 +394,10 @@ def test_a_crash_before_the_report_leaves_it_to_the_retried_close(storage, monke
 def test_a_report_that_cannot_be_rendered_is_logged_and_the_run_stays_published(storage, monkeypatch, caplog):
     import idcensus.report.publish as publish
 
-    def broken(report, **_):
+    def broken(*_, **__):
         raise ValueError("no template")
 
-    monkeypatch.setattr(publish, "render", broken)
+    monkeypatch.setattr(publish, "page", broken)
     cli_run()
     run_id = Exporter(boto3.client("s3"), "exports").latest()["run_id"]
     assert report_of(f"{run_id}.html") is None and report_of("latest.html") is None

@@ -62,9 +62,8 @@ def from_folder(folder: Path):
 
 
 def write_report(records, changes, manifest, out: Path, max_rows: int | None = None) -> Path:
-    from idcensus.report.html import render
-    from idcensus.report.sections import build
+    from idcensus.report.html import page
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(build(records, changes, manifest), max_rows=max_rows), encoding="utf-8")
+    out.write_text(page(records, changes, manifest, max_rows=max_rows), encoding="utf-8")
     return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from idcensus.report.sections import SEVERITIES, Report, Table
+from idcensus.report.sections import SEVERITIES, Report, Table, build
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
@@ -47,6 +47,12 @@ document.querySelectorAll("input.filter").forEach(function(input){
 
 SECTIONS = (("coverage", "Coverage"), ("identities", "Identities"), ("findings", "Findings"), ("people", "People"),
             ("changes", "Changes"), ("freshness", "Activity"), ("reach", "Who reaches which account"))
+
+
+def page(records: list[dict[str, Any]], changes: list[dict[str, Any]], manifest: dict[str, Any], *,
+         max_rows: int | None = None) -> str:
+    """The report of one run: its records, its changes feed and its manifest, as one page."""
+    return render(build(records, changes, manifest), max_rows=max_rows)
 
 
 def render(report: Report, max_rows: int | None = None) -> str:

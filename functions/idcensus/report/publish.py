@@ -12,14 +12,13 @@ import logging
 from typing import Any
 
 from idcensus.observability import metrics
-from idcensus.report.html import render
-from idcensus.report.sections import build
+from idcensus.report.html import page
 from idcensus.store.export import Exporter, FileEntry
 
 log = logging.getLogger("idcensus")
 CONTENT_TYPE = "text/html; charset=utf-8"
-# Rows per table of the page written for every run: 50 accounts x 1,000 principals make ~200,000
-# finding and identity rows, a page of ~150 MB no browser opens. The page says what it left out.
+# Rows per table of the page written for every run: 50 accounts x 1,000 principals make a whole page
+# of 108 MiB that no browser opens, 3.3 MiB at this cap (benchmarks/bench_report.py). It says what it left out.
 MAX_ROWS = 2_000
 
 
@@ -31,18 +30,18 @@ def latest_report_key(exporter: Exporter) -> str:
     return f"{exporter.prefix}reports/latest.html"
 
 
-def write_report(exporter: Exporter, manifest: dict[str, Any]) -> str | None:
+def publish_report(exporter: Exporter, manifest: dict[str, Any]) -> str | None:
     """The run's report key once written; None when it could not be (logged, the run unaffected)."""
     run_id = manifest["run_id"]
     try:
         files = [FileEntry(**f) for f in manifest["files"]]
-        page = render(build(exporter.read_records(files, "snapshot"), exporter.read_records(files, "changes"),
-                            manifest), max_rows=MAX_ROWS).encode()
+        body = page(exporter.read_records(files, "snapshot"), exporter.read_records(files, "changes"), manifest,
+                    max_rows=MAX_ROWS).encode()
         key = report_key(exporter, run_id)
-        exporter.s3.put_object(Bucket=exporter.bucket, Key=key, Body=page, ContentType=CONTENT_TYPE)
+        exporter.s3.put_object(Bucket=exporter.bucket, Key=key, Body=body, ContentType=CONTENT_TYPE)
         latest = exporter.latest()
         if latest and latest["run_id"] == run_id:  # a late retry of an older run leaves the newer one's
-            exporter.s3.put_object(Bucket=exporter.bucket, Key=latest_report_key(exporter), Body=page,
+            exporter.s3.put_object(Bucket=exporter.bucket, Key=latest_report_key(exporter), Body=body,
                                    ContentType=CONTENT_TYPE)
         return key
     except Exception as exc:  # noqa: BLE001 - the run is published; its report is for reading, not for integrity

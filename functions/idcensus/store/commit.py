@@ -77,10 +77,10 @@ def publish_run(exporter: Exporter, *, run_id: str, base_run_id: str | None, sta
 
 def _reported(exporter: Exporter, manifest: dict[str, Any]) -> dict[str, Any]:
     """The published run's manifest, once its report for the admin is written (report/publish.py)."""
-    from idcensus.report.publish import write_report
+    from idcensus.report.publish import publish_report
 
     if manifest:
-        write_report(exporter, manifest)
+        publish_report(exporter, manifest)
     return manifest
 
 
