@@ -55,16 +55,13 @@ def render_projection(text: str) -> str:
 
 
 def main() -> None:
-    text = MEMBER.read_text()
-    new = render(text)
-    if new != text:
-        MEMBER.write_text(new)
-    print(f"{MEMBER.name}: {', '.join(blocks(new))} {'rewritten' if new != text else 'already in step'}")
-    text = TEMPLATE.read_text()
-    new = render_projection(text)
-    if new != text:
-        TEMPLATE.write_text(new)
-    print(f"{TEMPLATE.name}: Athena record types {'rewritten' if new != text else 'already in step'}")
+    for path, rewrite, what in ((MEMBER, render, lambda text: ", ".join(blocks(text))),
+                                (TEMPLATE, render_projection, lambda _: "Athena record types")):
+        text = path.read_text()
+        new = rewrite(text)
+        if new != text:
+            path.write_text(new)
+        print(f"{path.name}: {what(new)} {'rewritten' if new != text else 'already in step'}")
 
 
 if __name__ == "__main__":
