@@ -5,6 +5,7 @@ expects."""
 
 from __future__ import annotations
 
+import json
 import types
 import typing
 
@@ -14,8 +15,10 @@ from ocsf.v1_1_0.events import ComplianceFinding, UserInventory
 from ocsf.v1_1_0.objects import Cloud, Compliance, FindingInfo, Metadata, Remediation, ResourceDetails
 from ocsf.v1_1_0.objects import User as OcsfUser
 from pydantic import BaseModel
+from tests.findings_records import ADMIN_DOC, NOW, ago, root, user
 
 from idcensus.cli.ocsf_export import compliance_findings, user_inventory, write_parquet
+from idcensus.findings.run import evaluate
 from idcensus.model.records import User, make_record
 from idcensus.model.sso import SsoEmail, SsoUser
 
@@ -86,10 +89,6 @@ def test_parquet_in_security_lake_partitions(tmp_path):
 
 def findings() -> list[dict]:
     """Findings of several rules (evidence of different shapes), one of them resolved since."""
-    from tests.findings_records import ADMIN_DOC, NOW, ago, root, user
-
-    from idcensus.findings.run import evaluate
-
     first = evaluate([root(mfa=False), user("heidi", inline={"all": ADMIN_DOC}), user("bob", console=True)],
                      now=ago(1), run_id="r1", collected_at=ago(1).isoformat()).findings
     return evaluate([root(mfa=True), user("heidi", inline={"all": ADMIN_DOC}), user("bob", console=True)], now=NOW,
@@ -123,7 +122,5 @@ def test_findings_parquet_keeps_json_fields_as_text(tmp_path):
     assert len(rows) == len(records) and {r[0] for r in rows} == {2003}
     by_id = {(r["data"]["rule_id"], r["data"]["resource_arn"]): r for r in records}
     for _, rule_id, arn, data, unmapped in rows:
-        import json
-
         assert json.loads(data) == json.loads(json.dumps(by_id[(rule_id, arn)]["data"]["evidence"], default=str))
         assert json.loads(unmapped)["account_id"] == by_id[(rule_id, arn)]["account_id"]
