@@ -161,6 +161,11 @@ def test_scheduled_run_through_planner_collector_and_finisher(deployed):
     (account,) = manifest["accounts"]
     # No emulator answers here: what moto lacks is a capability outcome, never a crash.
     assert account["status"] in {"ok", "partial"} and account["capabilities"]["iam.authorization_details"] == "ok"
+    # the finisher, from the artifact, judged the run and left its report for the admin
+    assert any(f["type"] == "finding" for f in manifest["files"])
+    report = s3.get_object(Bucket=deployed.refs["ExportBucket"],
+                           Key=f"{deployed.refs['ExportPrefix']}reports/{latest['run_id']}.html")
+    assert report["ContentType"].startswith("text/html") and latest["run_id"].encode() in report["Body"].read()
 
 
 def test_sweep_runs_on_its_schedule_input(deployed):
